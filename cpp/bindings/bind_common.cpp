@@ -10,6 +10,13 @@ void register_common(py::module_& m) {
     m.def("get_num_threads", &pnnkit::get_num_threads, "Number of threads pnnkit kernels use.");
     m.def("has_openmp", &pnnkit::has_openmp, "True when the core was compiled with OpenMP.");
     m.def(
+        "philox4x32",
+        [](std::array<std::uint32_t, 4> counter, std::array<std::uint32_t, 2> key) {
+            return pnnkit::Philox4x32::generate(counter, key);
+        },
+        py::arg("counter"), py::arg("key"),
+        "Raw Philox4x32-10 block (for known-answer tests against Random123's vectors).");
+    m.def(
         "philox_normal",
         [](std::uint64_t seed, std::uint64_t stream, py::ssize_t n) {
             if (n < 0) throw std::invalid_argument("n must be >= 0");
