@@ -1,0 +1,166 @@
+// Ideal-diode resistor networks: exact coordinate descent on the co-content QP, batched.
+#include "pnnkit/equilibrium/diode_network.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "pnnkit/common/error.hpp"
+
+namespace pnnkit {
+namespace equilibrium {
+
+namespace {
+// Samples per block: the inner loops run over the samples of a block (contiguous, vectorizable),
+// and a fixed size keeps results independent of the thread count.
+constexpr std::int64_t kBlock = 16;
+}  // namespace
+
+DiodeNetwork::DiodeNetwork(std::int64_t n_nodes, const std::int64_t* edge_i, const std::int64_t* edge_j,
+                           std::int64_t n_edges, const double* conductance_S, const std::int64_t* clamped,
+                           std::int64_t n_clamped, const double* lower_V, const double* upper_V)
+    : graph_(n_nodes, edge_i, edge_j, n_edges, clamped, n_clamped) {
+    PNNKIT_CHECK(graph_.n_free() >= 1, "every node is clamped: nothing to solve");
+    lower_.assign(lower_V, lower_V + n_nodes);
+    upper_.assign(upper_V, upper_V + n_nodes);
+    for (std::int64_t f : graph_.free_nodes) {
+        PNNKIT_CHECK(!std::isnan(lower_[f]) && !std::isnan(upper_[f]) && lower_[f] <= upper_[f],
+                     "diode bounds of node " << f << " must satisfy lower_V <= upper_V, got [" << lower_[f] << ", "
+                                             << upper_[f] << "]");
+    }
+    set_conductances(conductance_S);
+}
+
+void DiodeNetwork::set_conductances(const double* conductance_S) {
+    check_conductances(conductance_S, graph_.n_edges());
+    g_.assign(conductance_S, conductance_S + graph_.n_edges());
+    build_rows();
+}
+
+void DiodeNetwork::build_rows() {
+    const std::int64_t nf = graph_.n_free();
+    std::vector<std::int64_t> count(nf + 1, 0);
+    for (std::int64_t e = 0; e < graph_.n_edges(); ++e) {
+        const std::int64_t fa = graph_.free_index[graph_.edge_i[e]], fb = graph_.free_index[graph_.edge_j[e]];
+        if (fa >= 0) ++count[fa + 1];
+        if (fb >= 0) ++count[fb + 1];
+    }
+    row_ptr_.assign(nf + 1, 0);
+    for (std::int64_t f = 0; f < nf; ++f) row_ptr_[f + 1] = row_ptr_[f] + count[f + 1];
+    nbr_.assign(row_ptr_[nf], 0);
+    wt_.assign(row_ptr_[nf], 0.0);
+    diag_.assign(nf, 0.0);
+    std::vector<std::int64_t> pos(row_ptr_.begin(), row_ptr_.end() - 1);
+    for (std::int64_t e = 0; e < graph_.n_edges(); ++e) {
+        const std::int64_t a = graph_.edge_i[e], b = graph_.edge_j[e];
+        const std::int64_t fa = graph_.free_index[a], fb = graph_.free_index[b];
+        if (fa >= 0) {
+            nbr_[pos[fa]] = b;
+            wt_[pos[fa]++] = g_[e];
+            diag_[fa] += g_[e];
+        }
+        if (fb >= 0) {
+            nbr_[pos[fb]] = a;
+            wt_[pos[fb]++] = g_[e];
+            diag_[fb] += g_[e];
+        }
+    }
+}
+
+DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* currents, const std::int64_t* nudge_nodes,
+                                    std::int64_t n_nudge, double beta, const double* targets, const double* v_init,
+                                    std::int64_t batch, std::int64_t max_sweeps, double tol, double* out,
+                                    int n_threads) const {
+    const std::int64_t n = graph_.n_nodes, nf = graph_.n_free(), nc = graph_.n_clamped();
+    PNNKIT_CHECK(max_sweeps >= 1, "max_sweeps must be >= 1, got " << max_sweeps);
+    PNNKIT_CHECK(tol > 0.0 && std::isfinite(tol), "tol must be finite and > 0, got " << tol);
+    PNNKIT_CHECK(std::isfinite(beta), "beta must be finite, got " << beta);
+    // Per free node: index into the nudge targets (-1 = not nudged).
+    std::vector<std::int64_t> nudge_of(nf, -1);
+    for (std::int64_t k = 0; k < n_nudge; ++k) {
+        const std::int64_t node = nudge_nodes[k];
+        PNNKIT_CHECK(node >= 0 && node < n, "nudge_nodes[" << k << "] = " << node << " is outside [0, " << n << ")");
+        const std::int64_t f = graph_.free_index[node];
+        PNNKIT_CHECK(f >= 0, "nudge_nodes[" << k << "] = " << node << " is a clamped node; only free nodes can be nudged");
+        PNNKIT_CHECK(nudge_of[f] < 0, "nudge_nodes lists node " << node << " twice");
+        nudge_of[f] = k;
+        // beta < 0 (negative nudging) keeps the QP convex only while the diagonal stays positive.
+        PNNKIT_CHECK(diag_[f] + beta > 0.0, "beta = " << beta << " makes the energy non-convex at node " << node
+                                                      << " (its total conductance is " << diag_[f]
+                                                      << " S); use |beta| below it");
+    }
+    PNNKIT_CHECK(n_nudge == 0 || targets != nullptr, "targets are required when nudge_nodes is not empty");
+    std::vector<double> inv_den(nf);
+    for (std::int64_t f = 0; f < nf; ++f) inv_den[f] = 1.0 / (diag_[f] + (nudge_of[f] >= 0 ? beta : 0.0));
+
+    const std::int64_t n_blocks = (batch + kBlock - 1) / kBlock;
+    std::vector<std::int64_t> block_sweeps(n_blocks, 0);
+    std::vector<double> block_change(n_blocks, 0.0);
+    std::vector<char> block_finite(n_blocks, 1);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
+        const std::int64_t b0 = blk * kBlock, nb = std::min(kBlock, batch - b0);
+        // Node-major block: V[node * nb + s] so the per-edge update runs over contiguous samples.
+        std::vector<double> V(n * nb), cst(nf * nb, 0.0), acc(nb);
+        for (std::int64_t s = 0; s < nb; ++s) {
+            const std::int64_t row = b0 + s;
+            for (std::int64_t c = 0; c < nc; ++c) V[graph_.clamped[c] * nb + s] = v_clamped[row * nc + c];
+            for (std::int64_t f = 0; f < nf; ++f) {
+                const std::int64_t node = graph_.free_nodes[f];
+                double v0 = v_init ? v_init[row * n + node] : 0.0;
+                V[node * nb + s] = std::min(std::max(v0, lower_[node]), upper_[node]);
+                double c0 = currents ? currents[row * n + node] : 0.0;
+                if (nudge_of[f] >= 0) c0 += beta * targets[row * n_nudge + nudge_of[f]];
+                cst[f * nb + s] = c0;
+            }
+        }
+        std::int64_t sweep = 0;
+        double change = 0.0;
+        while (sweep < max_sweeps) {
+            ++sweep;
+            change = 0.0;
+            for (std::int64_t f = 0; f < nf; ++f) {
+                const std::int64_t node = graph_.free_nodes[f];
+                for (std::int64_t s = 0; s < nb; ++s) acc[s] = cst[f * nb + s];
+                for (std::int64_t k = row_ptr_[f]; k < row_ptr_[f + 1]; ++k) {
+                    const double w = wt_[k];
+                    const double* vn = &V[nbr_[k] * nb];
+                    for (std::int64_t s = 0; s < nb; ++s) acc[s] += w * vn[s];
+                }
+                const double lo = lower_[node], hi = upper_[node], id = inv_den[f];
+                double* vf = &V[node * nb];
+                for (std::int64_t s = 0; s < nb; ++s) {
+                    const double v = std::min(std::max(acc[s] * id, lo), hi);
+                    change = std::max(change, std::abs(v - vf[s]));
+                    vf[s] = v;
+                }
+            }
+            if (!(change < tol)) {
+                if (std::isnan(change)) break;  // reported below, never propagated silently
+                continue;
+            }
+            break;
+        }
+        block_sweeps[blk] = sweep;
+        block_change[blk] = change;
+        for (std::int64_t s = 0; s < nb; ++s)
+            for (std::int64_t node = 0; node < n; ++node) {
+                const double v = V[node * nb + s];
+                if (!std::isfinite(v)) block_finite[blk] = 0;
+                out[(b0 + s) * n + node] = v;
+            }
+    }
+    DiodeSolveStats st;
+    st.converged = true;
+    for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
+        PNNKIT_CHECK_NUMERIC(block_finite[blk], "diode network steady state is not finite (samples "
+                                                    << blk * kBlock << ".." << std::min(batch, (blk + 1) * kBlock) - 1
+                                                    << "): non-finite inputs, currents or targets?");
+        st.sweeps = std::max(st.sweeps, block_sweeps[blk]);
+        st.max_change = std::max(st.max_change, block_change[blk]);
+        if (!(block_change[blk] < tol)) st.converged = false;
+    }
+    return st;
+}
+
+}  // namespace equilibrium
+}  // namespace pnnkit
