@@ -1,0 +1,1 @@
+"""Equilibrium substrates: Hopfield-type energy networks, linear and diode resistor networks."""
