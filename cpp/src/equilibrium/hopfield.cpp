@@ -1,0 +1,273 @@
+#include "pnnkit/equilibrium/hopfield.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+
+#include "pnnkit/common/error.hpp"
+#include "pnnkit/common/threads.hpp"
+
+namespace pnnkit {
+namespace equilibrium {
+
+namespace {
+
+// Rows per work item. Fixed (not derived from the thread count) so that every GEMM
+// sees the same shapes, hence the same summation order, whatever n_threads is.
+constexpr std::int64_t kRowBlock = 32;
+// Rows of a weight gradient per work item (same reason).
+constexpr std::int64_t kGradBlock = 64;
+
+template <typename T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename T>
+using MapC = Eigen::Map<const RowMat<T>>;
+template <typename T>
+using MapM = Eigen::Map<RowMat<T>>;
+
+template <typename T>
+inline T clip01(T v) {
+    return v < T(0) ? T(0) : (v > T(1) ? T(1) : v);
+}
+
+// Relax rows [r0, r0 + rows) of the batch. Returns false if a non-finite value appeared.
+template <typename T>
+bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std::int64_t r0, std::int64_t rows,
+                 const std::vector<T*>& states, const T* y, const RelaxOptions<T>& opt, const RelaxOutputs<T>& out,
+                 int& max_updates) {
+    const int L = net.n_layers();
+    const auto& n = net.sizes;
+    const T eps = opt.method == RelaxMethod::FixedPoint ? T(1) : opt.eps;
+    const T two_beta = T(2) * opt.beta;
+
+    // Workspace for this block, allocated once before the iterations.
+    RowMat<T> xin = MapC<T>(x + r0 * n[0], rows, n[0]).unaryExpr([](T v) { return clip01(v); });
+    std::vector<RowMat<T>> P(L + 1), Q(L + 1);  // P_l = rho(s_{l-1}) W_l, Q_l = rho(s_{l+1}) W_{l+1}^T
+    for (int l = 1; l <= L; ++l) {
+        P[l].resize(rows, n[l]);
+        if (l < L) Q[l].resize(rows, n[l]);
+    }
+    std::vector<T*> s(L + 1, nullptr);
+    for (int l = 1; l <= L; ++l) {
+        s[l] = states[l - 1] + r0 * n[l];
+        for (std::int64_t i = 0; i < rows * n[l]; ++i) s[l][i] = clip01(s[l][i]);
+    }
+    // The input drive of layer 1 does not change during the relaxation: compute it once.
+    P[1].noalias() = xin * MapC<T>(net.W[0], n[0], n[1]);
+
+    std::vector<char> active(rows, 1);
+    std::vector<std::int32_t> updates(rows, 0);
+    std::vector<double> resid(rows, 0.0), energy(rows, 0.0), cost(rows, 0.0);
+    const bool has_y = y != nullptr;
+    std::vector<RowMat<T>> G(L + 1);  // dF/ds_l of the current state
+    for (int l = 1; l <= L; ++l) G[l].resize(rows, n[l]);
+    using Arr = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    using MapA = Eigen::Map<Arr>;
+    using MapCA = Eigen::Map<const Arr>;
+    const bool need_resid = opt.tol > T(0);
+
+    for (int t = 0;; ++t) {
+        const bool last = t == opt.max_iter;
+        for (int l = 2; l <= L; ++l)
+            P[l].noalias() = MapC<T>(s[l - 1], rows, n[l - 1]) * MapC<T>(net.W[l - 1], n[l - 1], n[l]);
+        for (int l = 1; l < L; ++l)
+            Q[l].noalias() = MapC<T>(s[l + 1], rows, n[l + 1]) * MapC<T>(net.W[l], n[l], n[l + 1]).transpose();
+
+        // dF/ds_l = s_l - b_l - P_l - Q_l (+ 2 beta (s_L - y) on the output layer), vectorised.
+        for (int l = 1; l <= L; ++l) {
+            MapA S(s[l], rows, n[l]);
+            const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
+            auto g = G[l].array();
+            if (l < L) g = S - P[l].array() - Q[l].array();
+            else g = S - P[l].array();
+            g.rowwise() -= bl;
+            if (l == L && has_y) g += two_beta * (S - MapCA(y + r0 * n[L], rows, n[L]));
+        }
+        // Energy, cost and residual are only needed at the end, for a trace or for early stopping.
+        if (last || out.trace || need_resid || (t == 0 && out.initial)) {
+            std::fill(energy.begin(), energy.end(), 0.0);
+            std::fill(cost.begin(), cost.end(), 0.0);
+            std::fill(resid.begin(), resid.end(), 0.0);
+            for (int l = 1; l <= L; ++l) {
+                MapA S(s[l], rows, n[l]);
+                const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
+                Arr e = S * (T(0.5) * S - P[l].array());
+                const Arr sb = S.rowwise() * bl;
+                const Arr pr = (S - (S - G[l].array()).cwiseMax(T(0)).cwiseMin(T(1))).abs();
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    energy[r] += double(e.row(r).sum()) - double(sb.row(r).sum());
+                    resid[r] = std::max(resid[r], double(pr.row(r).maxCoeff()));
+                }
+                if (l == L && has_y) {
+                    const Arr d = S - MapCA(y + r0 * n[L], rows, n[L]);
+                    for (std::int64_t r = 0; r < rows; ++r) cost[r] = double(d.row(r).square().sum());
+                }
+            }
+            bool finite = true;
+            for (std::int64_t r = 0; r < rows; ++r) {
+                if (!std::isfinite(energy[r]) || !std::isfinite(resid[r])) finite = false;
+                if (out.trace) out.trace[std::int64_t(t) * batch + r0 + r] = T(energy[r] + double(opt.beta) * cost[r]);
+                if (t == 0 && out.initial) out.initial[r0 + r] = T(energy[r] + double(opt.beta) * cost[r]);
+            }
+            if (!finite) return false;
+        }
+        if (last) break;
+
+        // Synchronous projected-gradient step for every still-active row.
+        bool all = true, any = false;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            if (active[r] && need_resid && resid[r] <= double(opt.tol)) active[r] = 0;
+            all = all && active[r];
+            any = any || active[r];
+        }
+        if (!any) {
+            // Every row has converged: the state no longer changes, so neither does F.
+            if (out.trace)
+                for (int u = t + 1; u <= opt.max_iter; ++u)
+                    for (std::int64_t r = 0; r < rows; ++r)
+                        out.trace[std::int64_t(u) * batch + r0 + r] = out.trace[std::int64_t(t) * batch + r0 + r];
+            break;
+        }
+        for (int l = 1; l <= L; ++l) {
+            MapA S(s[l], rows, n[l]);
+            if (all) {
+                S = (S - eps * G[l].array()).cwiseMax(T(0)).cwiseMin(T(1));
+            } else {
+                for (std::int64_t r = 0; r < rows; ++r)
+                    if (active[r])
+                        S.row(r) = (S.row(r) - eps * G[l].array().row(r)).cwiseMax(T(0)).cwiseMin(T(1));
+            }
+        }
+        for (std::int64_t r = 0; r < rows; ++r) updates[r] += active[r];
+        // A non-finite drive would make the clipped state silently finite: check G here.
+        if (!G[L].allFinite()) return false;
+    }
+    int mx = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        if (out.energy) out.energy[r0 + r] = T(energy[r]);
+        if (out.cost) out.cost[r0 + r] = T(cost[r]);
+        if (out.residual) out.residual[r0 + r] = T(resid[r]);
+        if (out.n_updates) out.n_updates[r0 + r] = updates[r];
+        mx = std::max(mx, int(updates[r]));
+    }
+    max_updates = mx;
+    return true;
+}
+
+}  // namespace
+
+template <typename T>
+void HopfieldNet<T>::check() const {
+    PNNKIT_CHECK(sizes.size() >= 2, "a Hopfield network needs at least an input and one free layer, got "
+                                        << sizes.size() << " layer sizes");
+    for (std::size_t l = 0; l < sizes.size(); ++l)
+        PNNKIT_CHECK(sizes[l] >= 1, "layer " << l << " has size " << sizes[l] << ", expected >= 1");
+    PNNKIT_CHECK(W.size() == sizes.size() - 1, "expected " << sizes.size() - 1 << " weight matrices, got " << W.size());
+    PNNKIT_CHECK(b.size() == sizes.size() - 1, "expected " << sizes.size() - 1 << " bias vectors, got " << b.size());
+    for (std::size_t l = 0; l < W.size(); ++l)
+        PNNKIT_CHECK(W[l] != nullptr && b[l] != nullptr, "null parameter pointer for layer " << l + 1);
+}
+
+template <typename T>
+int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, const std::vector<T*>& states,
+                   const T* y, const RelaxOptions<T>& opt, const RelaxOutputs<T>& out, int n_threads) {
+    net.check();
+    PNNKIT_CHECK(batch >= 1, "batch must be >= 1, got " << batch);
+    PNNKIT_CHECK(x != nullptr, "x must not be null");
+    PNNKIT_CHECK(states.size() == std::size_t(net.n_layers()),
+                 "expected " << net.n_layers() << " state buffers, got " << states.size());
+    PNNKIT_CHECK(opt.max_iter >= 0, "max_iter must be >= 0, got " << opt.max_iter);
+    PNNKIT_CHECK(std::isfinite(double(opt.eps)) && opt.eps > T(0), "eps must be finite and > 0, got " << opt.eps);
+    PNNKIT_CHECK(std::isfinite(double(opt.tol)) && opt.tol >= T(0), "tol must be finite and >= 0, got " << opt.tol);
+    PNNKIT_CHECK(std::isfinite(double(opt.beta)), "beta must be finite, got " << opt.beta);
+    PNNKIT_CHECK(opt.beta == T(0) || y != nullptr, "beta = " << opt.beta << " needs a target y");
+    PNNKIT_CHECK(n_threads >= 1, "n_threads must be >= 1, got " << n_threads);
+
+    const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
+    std::atomic<bool> finite{true};
+    std::vector<int> block_updates(n_blocks, 0);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t k = 0; k < n_blocks; ++k) {
+        const std::int64_t r0 = k * kRowBlock;
+        const std::int64_t rows = std::min(kRowBlock, batch - r0);
+        if (!relax_block(net, x, batch, r0, rows, states, y, opt, out, block_updates[k])) finite = false;
+    }
+    PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
+                                        "(non-finite x, y, weights or biases?)");
+    return *std::max_element(block_updates.begin(), block_updates.end());
+}
+
+template <typename T>
+void hopfield_energy(const HopfieldNet<T>& net, const T* x, std::int64_t batch, const std::vector<const T*>& states,
+                     const T* y, T* energy, T* cost, int n_threads) {
+    net.check();
+    PNNKIT_CHECK(states.size() == std::size_t(net.n_layers()),
+                 "expected " << net.n_layers() << " state buffers, got " << states.size());
+    // Evaluate through a zero-update relaxation of a copy (the states are only read).
+    std::vector<std::vector<T>> copy(states.size());
+    std::vector<T*> ptrs(states.size());
+    for (std::size_t l = 0; l < states.size(); ++l) {
+        copy[l].assign(states[l], states[l] + batch * net.sizes[l + 1]);
+        ptrs[l] = copy[l].data();
+    }
+    RelaxOptions<T> opt;
+    opt.max_iter = 0;
+    RelaxOutputs<T> out;
+    out.energy = energy;
+    out.cost = cost;
+    hopfield_relax(net, x, batch, ptrs, y, opt, out, n_threads);
+}
+
+template <typename T>
+void hopfield_param_grad(const HopfieldNet<T>& net, const T* x, std::int64_t batch,
+                         const std::vector<const T*>& states, const std::vector<T*>& gW, const std::vector<T*>& gb,
+                         int n_threads) {
+    net.check();
+    const int L = net.n_layers();
+    const auto& n = net.sizes;
+    PNNKIT_CHECK(batch >= 1, "batch must be >= 1, got " << batch);
+    PNNKIT_CHECK(states.size() == std::size_t(L), "expected " << L << " state buffers, got " << states.size());
+    PNNKIT_CHECK(gW.size() == std::size_t(L) && gb.size() == std::size_t(L),
+                 "expected " << L << " gradient buffers for W and b");
+    // rho of every layer, input included.
+    std::vector<RowMat<T>> rho(L + 1);
+    rho[0] = MapC<T>(x, batch, n[0]).unaryExpr([](T v) { return clip01(v); });
+    for (int l = 1; l <= L; ++l) rho[l] = MapC<T>(states[l - 1], batch, n[l]).unaryExpr([](T v) { return clip01(v); });
+    const T scale = T(-1) / T(batch);
+    for (int l = 1; l <= L; ++l) {
+        const std::int64_t n_blocks = (n[l - 1] + kGradBlock - 1) / kGradBlock;
+        const RowMat<T>& A = rho[l - 1];
+        const RowMat<T>& S = rho[l];
+        T* g = gW[l - 1];
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+        for (std::int64_t k = 0; k < n_blocks; ++k) {
+            const std::int64_t c0 = k * kGradBlock;
+            const std::int64_t nc = std::min(kGradBlock, n[l - 1] - c0);
+            MapM<T>(g + c0 * n[l], nc, n[l]).noalias() = scale * (A.middleCols(c0, nc).transpose() * S);
+        }
+        for (std::int64_t j = 0; j < n[l]; ++j) gb[l - 1][j] = scale * S.col(j).sum();
+    }
+}
+
+template struct HopfieldNet<float>;
+template struct HopfieldNet<double>;
+template int hopfield_relax<float>(const HopfieldNet<float>&, const float*, std::int64_t, const std::vector<float*>&,
+                                   const float*, const RelaxOptions<float>&, const RelaxOutputs<float>&, int);
+template int hopfield_relax<double>(const HopfieldNet<double>&, const double*, std::int64_t,
+                                    const std::vector<double*>&, const double*, const RelaxOptions<double>&,
+                                    const RelaxOutputs<double>&, int);
+template void hopfield_energy<float>(const HopfieldNet<float>&, const float*, std::int64_t,
+                                     const std::vector<const float*>&, const float*, float*, float*, int);
+template void hopfield_energy<double>(const HopfieldNet<double>&, const double*, std::int64_t,
+                                      const std::vector<const double*>&, const double*, double*, double*, int);
+template void hopfield_param_grad<float>(const HopfieldNet<float>&, const float*, std::int64_t,
+                                         const std::vector<const float*>&, const std::vector<float*>&,
+                                         const std::vector<float*>&, int);
+template void hopfield_param_grad<double>(const HopfieldNet<double>&, const double*, std::int64_t,
+                                          const std::vector<const double*>&, const std::vector<double*>&,
+                                          const std::vector<double*>&, int);
+
+}  // namespace equilibrium
+}  // namespace pnnkit
