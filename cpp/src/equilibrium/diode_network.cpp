@@ -96,7 +96,7 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
     std::vector<std::int64_t> block_sweeps(n_blocks, 0);
     std::vector<double> block_change(n_blocks, 0.0);
     std::vector<char> block_finite(n_blocks, 1);
-#pragma omp parallel for schedule(static) num_threads(n_threads)
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
         const std::int64_t b0 = blk * kBlock, nb = std::min(kBlock, batch - b0);
         // Node-major block: V[node * nb + s] so the per-edge update runs over contiguous samples.

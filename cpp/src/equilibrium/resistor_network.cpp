@@ -155,7 +155,7 @@ void ResistorNetwork::solve(const double* v_clamped, const double* currents, std
     const std::int64_t n_blocks = (batch + kRhsBlock - 1) / kRhsBlock;
     const auto& free_nodes = graph_.free_nodes;
     const auto& clamped = graph_.clamped;
-#pragma omp parallel for schedule(static) num_threads(n_threads)
+#pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
         const std::int64_t b0 = blk * kRhsBlock, nb = std::min(kRhsBlock, batch - b0);
         Eigen::MatrixXd vc(nc, nb), rhs(nf, nb);
