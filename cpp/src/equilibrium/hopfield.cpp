@@ -8,6 +8,7 @@
 
 #include "pnnkit/common/error.hpp"
 #include "pnnkit/common/threads.hpp"
+#include "hopfield_gemm.hpp"
 
 namespace pnnkit {
 namespace equilibrium {
@@ -36,6 +37,7 @@ inline T clip01(T v) {
 template <typename T>
 bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std::int64_t r0, std::int64_t rows,
                  const std::vector<T*>& states, const T* y, const RelaxOptions<T>& opt, const RelaxOutputs<T>& out,
+                 const std::vector<detail::PackedB<T>>& Wp, const std::vector<detail::PackedB<T>>& Wtp,
                  int& max_updates) {
     const int L = net.n_layers();
     const auto& n = net.sizes;
@@ -55,7 +57,7 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
         for (std::int64_t i = 0; i < rows * n[l]; ++i) s[l][i] = clip01(s[l][i]);
     }
     // The input drive of layer 1 does not change during the relaxation: compute it once.
-    P[1].noalias() = xin * MapC<T>(net.W[0], n[0], n[1]);
+    packed_gemm(xin.data(), rows, n[0], Wp[1], P[1].data(), n[1]);
 
     std::vector<char> active(rows, 1);
     std::vector<std::int32_t> updates(rows, 0);
@@ -70,10 +72,8 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
 
     for (int t = 0;; ++t) {
         const bool last = t == opt.max_iter;
-        for (int l = 2; l <= L; ++l)
-            P[l].noalias() = MapC<T>(s[l - 1], rows, n[l - 1]) * MapC<T>(net.W[l - 1], n[l - 1], n[l]);
-        for (int l = 1; l < L; ++l)
-            Q[l].noalias() = MapC<T>(s[l + 1], rows, n[l + 1]) * MapC<T>(net.W[l], n[l], n[l + 1]).transpose();
+        for (int l = 2; l <= L; ++l) packed_gemm(s[l - 1], rows, n[l - 1], Wp[l], P[l].data(), n[l]);
+        for (int l = 1; l < L; ++l) packed_gemm(s[l + 1], rows, n[l + 1], Wtp[l], Q[l].data(), n[l]);
 
         // dF/ds_l = s_l - b_l - P_l - Q_l (+ 2 beta (s_L - y) on the output layer), vectorised.
         for (int l = 1; l <= L; ++l) {
@@ -185,6 +185,11 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
     PNNKIT_CHECK(opt.beta == T(0) || y != nullptr, "beta = " << opt.beta << " needs a target y");
     PNNKIT_CHECK(n_threads >= 1, "n_threads must be >= 1, got " << n_threads);
 
+    // Pack W_l (for rho(s_{l-1}) W_l) and W_{l+1}^T (for rho(s_{l+1}) W_{l+1}^T) once per call.
+    const int L = net.n_layers();
+    std::vector<detail::PackedB<T>> Wp(L + 1), Wtp(L + 1);
+    for (int l = 1; l <= L; ++l) Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l]);
+    for (int l = 1; l < L; ++l) Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], true);
     const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
     std::atomic<bool> finite{true};
     std::vector<int> block_updates(n_blocks, 0);
@@ -192,7 +197,7 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
     for (std::int64_t k = 0; k < n_blocks; ++k) {
         const std::int64_t r0 = k * kRowBlock;
         const std::int64_t rows = std::min(kRowBlock, batch - r0);
-        if (!relax_block(net, x, batch, r0, rows, states, y, opt, out, block_updates[k])) finite = false;
+        if (!relax_block(net, x, batch, r0, rows, states, y, opt, out, Wp, Wtp, block_updates[k])) finite = false;
     }
     PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
                                         "(non-finite x, y, weights or biases?)");
@@ -238,16 +243,17 @@ void hopfield_param_grad(const HopfieldNet<T>& net, const T* x, std::int64_t bat
     const T scale = T(-1) / T(batch);
     for (int l = 1; l <= L; ++l) {
         const std::int64_t n_blocks = (n[l - 1] + kGradBlock - 1) / kGradBlock;
-        const RowMat<T>& A = rho[l - 1];
-        const RowMat<T>& S = rho[l];
+        const RowMat<T> At = rho[l - 1].transpose();  // (n_{l-1} x batch), rows split across threads
+        const detail::PackedB<T> Sp(rho[l].data(), batch, n[l], n[l]);
         T* g = gW[l - 1];
 #pragma omp parallel for schedule(static) num_threads(n_threads)
         for (std::int64_t k = 0; k < n_blocks; ++k) {
             const std::int64_t c0 = k * kGradBlock;
             const std::int64_t nc = std::min(kGradBlock, n[l - 1] - c0);
-            MapM<T>(g + c0 * n[l], nc, n[l]).noalias() = scale * (A.middleCols(c0, nc).transpose() * S);
+            packed_gemm(At.data() + c0 * batch, nc, batch, Sp, g + c0 * n[l], n[l]);
+            for (std::int64_t i = c0 * n[l]; i < (c0 + nc) * n[l]; ++i) g[i] *= scale;
         }
-        for (std::int64_t j = 0; j < n[l]; ++j) gb[l - 1][j] = scale * S.col(j).sum();
+        for (std::int64_t j = 0; j < n[l]; ++j) gb[l - 1][j] = scale * rho[l].col(j).sum();
     }
 }
 
