@@ -12,7 +12,7 @@ namespace equilibrium {
 namespace {
 // Samples per block: the inner loops run over the samples of a block (contiguous, vectorizable),
 // and a fixed size keeps results independent of the thread count.
-constexpr std::int64_t kBlock = 16;
+constexpr std::int64_t kBlock = 32;
 }  // namespace
 
 DiodeNetwork::DiodeNetwork(std::int64_t n_nodes, const std::int64_t* edge_i, const std::int64_t* edge_j,
@@ -99,18 +99,21 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
 #pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
         const std::int64_t b0 = blk * kBlock, nb = std::min(kBlock, batch - b0);
-        // Node-major block: V[node * nb + s] so the per-edge update runs over contiguous samples.
-        std::vector<double> V(n * nb), cst(nf * nb, 0.0), acc(nb);
-        for (std::int64_t s = 0; s < nb; ++s) {
-            const std::int64_t row = b0 + s;
-            for (std::int64_t c = 0; c < nc; ++c) V[graph_.clamped[c] * nb + s] = v_clamped[row * nc + c];
+        // Node-major block: V[node * kBlock + s] so the per-edge update runs over contiguous samples.
+        // A partial last block is padded with copies of its last sample (identical iterates, so the
+        // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
+        std::vector<double> V(n * kBlock), cst(nf * kBlock, 0.0);
+        alignas(64) double acc[kBlock];
+        for (std::int64_t s = 0; s < kBlock; ++s) {
+            const std::int64_t row = b0 + std::min(s, nb - 1);
+            for (std::int64_t c = 0; c < nc; ++c) V[graph_.clamped[c] * kBlock + s] = v_clamped[row * nc + c];
             for (std::int64_t f = 0; f < nf; ++f) {
                 const std::int64_t node = graph_.free_nodes[f];
                 double v0 = v_init ? v_init[row * n + node] : 0.0;
-                V[node * nb + s] = std::min(std::max(v0, lower_[node]), upper_[node]);
+                V[node * kBlock + s] = std::min(std::max(v0, lower_[node]), upper_[node]);
                 double c0 = currents ? currents[row * n + node] : 0.0;
                 if (nudge_of[f] >= 0) c0 += beta * targets[row * n_nudge + nudge_of[f]];
-                cst[f * nb + s] = c0;
+                cst[f * kBlock + s] = c0;
             }
         }
         std::int64_t sweep = 0;
@@ -120,31 +123,28 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
             change = 0.0;
             for (std::int64_t f = 0; f < nf; ++f) {
                 const std::int64_t node = graph_.free_nodes[f];
-                for (std::int64_t s = 0; s < nb; ++s) acc[s] = cst[f * nb + s];
+                const double* cf = &cst[f * kBlock];
+                for (std::int64_t s = 0; s < kBlock; ++s) acc[s] = cf[s];
                 for (std::int64_t k = row_ptr_[f]; k < row_ptr_[f + 1]; ++k) {
                     const double w = wt_[k];
-                    const double* vn = &V[nbr_[k] * nb];
-                    for (std::int64_t s = 0; s < nb; ++s) acc[s] += w * vn[s];
+                    const double* vn = &V[nbr_[k] * kBlock];
+                    for (std::int64_t s = 0; s < kBlock; ++s) acc[s] += w * vn[s];
                 }
                 const double lo = lower_[node], hi = upper_[node], id = inv_den[f];
-                double* vf = &V[node * nb];
-                for (std::int64_t s = 0; s < nb; ++s) {
+                double* vf = &V[node * kBlock];
+                for (std::int64_t s = 0; s < kBlock; ++s) {
                     const double v = std::min(std::max(acc[s] * id, lo), hi);
                     change = std::max(change, std::abs(v - vf[s]));
                     vf[s] = v;
                 }
             }
-            if (!(change < tol)) {
-                if (std::isnan(change)) break;  // reported below, never propagated silently
-                continue;
-            }
-            break;
+            if (change < tol || std::isnan(change)) break;  // NaN is reported below, never propagated
         }
         block_sweeps[blk] = sweep;
         block_change[blk] = change;
         for (std::int64_t s = 0; s < nb; ++s)
             for (std::int64_t node = 0; node < n; ++node) {
-                const double v = V[node * nb + s];
+                const double v = V[node * kBlock + s];
                 if (!std::isfinite(v)) block_finite[blk] = 0;
                 out[(b0 + s) * n + node] = v;
             }
