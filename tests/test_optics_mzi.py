@@ -434,3 +434,35 @@ def test_bad_inputs_raise_clearly() -> None:
         class NoAdjoint(MZIMesh):
             capabilities = frozenset({"twin"})
         adjoint_backward(Sequential(NoAdjoint(4)), x)
+
+
+# ---- the training job -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["insilico", "pat", "insitu"])
+def test_mzi_job_trains_and_counts_queries(method: str) -> None:
+    from pnnkit.datasets import load_digits
+    from pnnkit.jobs.mzi import MziJobConfig, train
+
+    data = load_digits().subset(n_train=48, n_test=16)
+    cfg = MziJobConfig(epochs=1, batch_size=16)
+    out = train(method, data, cfg)
+    r = out["results"]
+    assert 0.0 <= r["test_acc"] <= 1.0 and 0.0 <= r["twin_test_acc"] <= 1.0
+    # per epoch: 2 meshes x (48 train forwards [+ 2 x 48 adjoint/interference in situ] + 16 validation forwards)
+    expected = {"insilico": 2 * 16, "pat": 2 * (48 + 16), "insitu": 2 * (3 * 48 + 16)}[method]
+    assert r["train_physical_queries"] == expected
+    assert len(out["history"].rows) == 1
+
+
+def test_mode_pad_and_job_with_more_modes() -> None:
+    from pnnkit.jobs.mzi import MziJobConfig, build_model
+    from pnnkit.optics.mzi import ModePad
+
+    pad = ModePad(3, 5)
+    x = np.ones((2, 3), np.complex64)
+    assert pad.forward(x).shape == (2, 5)
+    np.testing.assert_array_equal(pad.backward(np.arange(10).reshape(2, 5)), [[0, 1, 2], [5, 6, 7]])
+    model = build_model(6, 3, MziJobConfig(n_modes=8))
+    assert model.forward(np.random.default_rng(0).uniform(0, 1, (4, 6))).shape == (4, 3)
+    with pytest.raises(ValueError, match="smaller than the 6 input features"):
+        build_model(6, 3, MziJobConfig(n_modes=4))

@@ -473,3 +473,26 @@ class CoherentReadout(Module):
 
     def config(self) -> dict[str, Any]:
         return {"n_outputs": self.n_outputs}
+
+
+class ModePad(Module):
+    """Feed a (batch, n_in) field into the first n_in of n_out modes; the other inputs are dark."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        if not 1 <= n_in <= n_out:
+            raise ValueError(f"need 1 <= n_in <= n_out, got n_in={n_in}, n_out={n_out}")
+        self.n_in, self.n_out = int(n_in), int(n_out)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim != 2 or x.shape[1] != self.n_in:
+            raise ValueError(f"x must have shape (batch, {self.n_in}), got {x.shape}")
+        out = np.zeros((x.shape[0], self.n_out), x.dtype)
+        out[:, : self.n_in] = x
+        return out
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(grad_out[:, : self.n_in])
+
+    def config(self) -> dict[str, Any]:
+        return {"n_in": self.n_in, "n_out": self.n_out}
