@@ -11,9 +11,9 @@ try:
     from . import _core
 except ImportError as exc:  # pragma: no cover - only when the package was not built
     raise ImportError(
-        "pnnkit's compiled core (pnnkit._core) is missing. Install the package with "
+        "pnnkit's compiled core (pnnkit._core) could not be loaded. Install the package with "
         "`pip install .` (or `pip install -e .`) from the repository root so that the C++ "
-        f"extension is built. Original error: {exc}"
+        f"extension is built and matches the sources. Original error: {exc}"
     ) from exc
 
 __version__ = "0.1.0"
