@@ -143,3 +143,33 @@ def test_bad_arguments():
     cl = CoupledLearning(10, edges, g, SOURCES, [5])
     with pytest.raises(ValueError, match="conductance_S"):
         cl.conductance_S = -g
+
+
+def test_resistor_job_and_checkpoint(tmp_path):
+    import argparse
+
+    from pnnkit import io
+    from pnnkit.datasets import load_digits
+    from pnnkit.jobs import resistor
+
+    parser = argparse.ArgumentParser()
+    for name in ("--method", "--dataset"):
+        parser.add_argument(name)
+    for name in ("--epochs", "--batch-size", "--seed"):
+        parser.add_argument(name, type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
+    resistor.add_arguments(parser)
+    data = load_digits().subset(200, 100)
+    seen = []
+    for method in ("coupled-learning", "coupled-learning-sign"):
+        args = parser.parse_args(["--method", method, "--epochs", "3", "--seed", "0"])
+        out = resistor.run(args, data, lambda e, n, r: seen.append((method, e)))
+        assert out["results"]["test_rel_error"] < out["history"].rows[0]["test_rel_error"] * 1.5
+        io.save(tmp_path / f"{method}.npz", out["model"])
+        model, _ = io.load(tmp_path / f"{method}.npz")
+        x = np.array([[0.3, -0.7]])
+        np.testing.assert_allclose(model(x), out["model"](x))
+    args = parser.parse_args(["--method", "ep", "--epochs", "1", "--seed", "0", "--hidden", "8"])
+    out = resistor.run(args, data, lambda e, n, r: seen.append(("ep", e)))
+    assert 0.0 <= out["results"]["test_acc"] <= 1.0 and out["model"](data.x_test[:4]).shape == (4, 10)
+    assert ("ep", 1) in seen and ("coupled-learning", 3) in seen

@@ -283,3 +283,16 @@ def test_ep_on_linear_network_matches_adjoint_gradient():
     # Current nudging keeps the linear network's states linear in beta: the centered estimate is exact.
     cen = ep_gradient(net, vc, out, y, 0.1, "centered")[0]
     np.testing.assert_allclose(cen, exact, rtol=1e-8, atol=1e-12 * np.abs(exact).max())
+
+
+def test_ep_training_steps_lower_the_loss():
+    from pnnkit.training.eqprop_resistive import EPResistiveTrainer
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(32, 6))
+    y = (x[:, 0] > x[:, 1]).astype(int)
+    m = DeepResistiveNetwork((6, 8, 2), seed=0)
+    tr = EPResistiveTrainer(m, lr=0.05, beta=0.2, mode="centered")
+    losses = [tr.step(x, y) for _ in range(30)]
+    assert losses[-1] < 0.8 * losses[0]
+    assert np.all(m.conductance_S >= tr.g_min_S)
