@@ -215,7 +215,10 @@ def train_eqprop(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, *, epochs: 
                 samples += est.phases * len(idx)
                 grads = est.grads
             else:
-                grads, _ = implicit_gradient(net, xb, free.states, 2.0 * (out - tb) / len(idx))
+                # the free state after n_free steps is only near a minimum: truncate the adjoint
+                # solve of a sample where the curvature is not positive (recurrent backprop does the same)
+                grads, _ = implicit_gradient(net, xb, free.states, 2.0 * (out - tb) / len(idx), tol=1e-6,
+                                             max_iter=200, on_indefinite="truncate")
             for name, g in grads.items():
                 p = params[name]
                 p.value -= (lr_of[name] * g).astype(p.value.dtype)

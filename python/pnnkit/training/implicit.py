@@ -39,14 +39,18 @@ def _coupling(Ws: list[np.ndarray], v: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.ndarray], *, tol: float = 1e-12,
-                  max_iter: int = 1000) -> list[np.ndarray]:
+                  max_iter: int = 1000, on_indefinite: str = "raise") -> list[np.ndarray]:
     """Solve ``(I - J_FF) lambda_F = g_F`` per sample by batched conjugate gradients (float64).
 
     ``states`` is the equilibrium (one ``(batch, n_l)`` array per free layer) and ``g`` the loss
     gradient with respect to it. Units at 0 or 1 are clamped (``lambda = 0`` there). Stops when
     every sample's residual norm is ``<= tol * |g|``; warns if ``max_iter`` is reached.
-    Raises ``ValueError`` if ``I - J_FF`` is not positive definite (not a strict minimum).
+    If ``I - J_FF`` is not positive definite for a sample (the state is not a strict minimum,
+    e.g. a relaxation stopped early), raises ``ValueError`` (``on_indefinite="raise"``) or stops
+    that sample's iteration where it is (``"truncate"``, for training on approximate fixed points).
     """
+    if on_indefinite not in ("raise", "truncate"):
+        raise ValueError(f"on_indefinite must be 'raise' or 'truncate', got {on_indefinite!r}")
     Ws = [np.asarray(w, np.float64) for w in net.weights]
     mask = [((s > 0) & (s < 1)).astype(np.float64) for s in states]
     b = [np.asarray(gi, np.float64) * m for gi, m in zip(g, mask)]
@@ -63,15 +67,20 @@ def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.nda
     p = [ri.copy() for ri in r]
     rr = dot(r, r)
     stop = tol * tol * np.maximum(dot(b, b), 1e-300)
+    alive = np.ones(rr.shape, dtype=bool)
     for _ in range(max_iter):
-        active = rr > stop
+        active = alive & (rr > stop)
         if not np.any(active):
             return lam
         ap = apply(p)
         pap = dot(p, ap)
-        if np.any(pap[active] <= 0):
-            raise ValueError("I - J is not positive definite on the free units: the state is not a strict "
-                             "energy minimum, so the implicit gradient is undefined")
+        bad = active & (pap <= 0)
+        if np.any(bad):
+            if on_indefinite == "raise":
+                raise ValueError("I - J is not positive definite on the free units: the state is not a strict "
+                                 "energy minimum, so the implicit gradient is undefined")
+            alive &= ~bad
+            active &= ~bad
         alpha = np.where(active, rr / np.where(active, pap, 1.0), 0.0)[:, None]
         lam = [li + alpha * pi for li, pi in zip(lam, p)]
         r = [ri - alpha * api for ri, api in zip(r, ap)]
@@ -79,7 +88,7 @@ def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.nda
         beta = np.where(active, rr_new / np.where(active, rr, 1.0), 0.0)[:, None]
         p = [ri + beta * pi for ri, pi in zip(r, p)]
         rr = rr_new
-    if np.any(rr > stop):
+    if np.any(alive & (rr > stop)):
         warnings.warn(f"implicit gradient: conjugate gradients did not reach tol {tol:g} in {max_iter} "
                       f"iterations (worst relative residual {float(np.sqrt(np.max(rr / np.maximum(dot(b, b), 1e-300)))):.3g})",
                       RuntimeWarning, stacklevel=2)
@@ -87,12 +96,14 @@ def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.nda
 
 
 def implicit_gradient(net: HopfieldNetwork, x: np.ndarray, states: list[np.ndarray], grad_output: np.ndarray,
-                      *, tol: float = 1e-12, max_iter: int = 1000) -> tuple[dict[str, np.ndarray], np.ndarray]:
+                      *, tol: float = 1e-12, max_iter: int = 1000, on_indefinite: str = "raise",
+                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Gradient of a loss of the equilibrium output, ``L(s*_L)``, with respect to the parameters and x.
 
     ``states`` must be a (tightly converged) free equilibrium of ``x``; ``grad_output`` is
     ``dL/ds_L`` of shape ``(batch, n_L)`` (include any 1/batch of a mean loss in it).
-    Returns ``({"W1": ..., "b1": ..., ...}, dL/dx)`` in float64.
+    Returns ``({"W1": ..., "b1": ..., ...}, dL/dx)`` in float64. ``on_indefinite``: see
+    :func:`solve_adjoint`.
     """
     x = np.asarray(x, np.float64)
     rho_x = np.clip(x, 0.0, 1.0)
@@ -102,7 +113,7 @@ def implicit_gradient(net: HopfieldNetwork, x: np.ndarray, states: list[np.ndarr
     g[-1] = np.asarray(grad_output, np.float64)
     if g[-1].shape != S[-1].shape:
         raise ValueError(f"grad_output must have shape {S[-1].shape}, got {g[-1].shape}")
-    lam = solve_adjoint(net, S, g, tol=tol, max_iter=max_iter)
+    lam = solve_adjoint(net, S, g, tol=tol, max_iter=max_iter, on_indefinite=on_indefinite)
     Ws = [np.asarray(w, np.float64) for w in net.weights]
     grads: dict[str, np.ndarray] = {}
     for l in range(L):
