@@ -1,0 +1,193 @@
+// Bindings of the pulsed-update core: device parameters, the pulsed tile and its update.
+#include "pybind_common.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "pnnkit/crossbar/devices.hpp"
+#include "pnnkit/crossbar/pulsed_update.hpp"
+
+namespace {
+using pnnkit::crossbar::DeviceParams;
+using pnnkit::crossbar::PulsedTile;
+using pnnkit::crossbar::PulseType;
+using pnnkit::crossbar::StepModel;
+using pnnkit::crossbar::UpdateParams;
+using pnnkit_py::carray;
+
+py::array_t<double> matrix_copy(const std::vector<double>& v, std::int64_t rows, std::int64_t cols) {
+    py::array_t<double> out({static_cast<py::ssize_t>(rows), static_cast<py::ssize_t>(cols)});
+    std::copy(v.begin(), v.end(), out.mutable_data());
+    return out;
+}
+}  // namespace
+
+void register_crossbar_update(py::module_& m) {
+    py::enum_<StepModel>(m, "StepModel")
+        .value("Constant", StepModel::Constant)
+        .value("Linear", StepModel::Linear)
+        .value("SoftBounds", StepModel::SoftBounds)
+        .value("Exp", StepModel::Exp)
+        .value("Pow", StepModel::Pow)
+        .value("Piecewise", StepModel::Piecewise);
+
+    py::class_<DeviceParams>(m, "DeviceParams", "Pulsed device parameters (aihwkit names; see devices.hpp).")
+        .def(py::init<>())
+        .def_readwrite("model", &DeviceParams::model)
+        .def_readwrite("dw_min", &DeviceParams::dw_min)
+        .def_readwrite("dw_min_dtod", &DeviceParams::dw_min_dtod)
+        .def_readwrite("dw_min_dtod_log_normal", &DeviceParams::dw_min_dtod_log_normal)
+        .def_readwrite("dw_min_std", &DeviceParams::dw_min_std)
+        .def_readwrite("w_max", &DeviceParams::w_max)
+        .def_readwrite("w_min", &DeviceParams::w_min)
+        .def_readwrite("w_max_dtod", &DeviceParams::w_max_dtod)
+        .def_readwrite("w_min_dtod", &DeviceParams::w_min_dtod)
+        .def_readwrite("up_down", &DeviceParams::up_down)
+        .def_readwrite("up_down_dtod", &DeviceParams::up_down_dtod)
+        .def_readwrite("gamma_up", &DeviceParams::gamma_up)
+        .def_readwrite("gamma_down", &DeviceParams::gamma_down)
+        .def_readwrite("gamma_up_dtod", &DeviceParams::gamma_up_dtod)
+        .def_readwrite("gamma_down_dtod", &DeviceParams::gamma_down_dtod)
+        .def_readwrite("mult_noise", &DeviceParams::mult_noise)
+        .def_readwrite("mean_bound_reference", &DeviceParams::mean_bound_reference)
+        .def_readwrite("allow_increasing", &DeviceParams::allow_increasing)
+        .def_readwrite("A_up", &DeviceParams::A_up)
+        .def_readwrite("A_down", &DeviceParams::A_down)
+        .def_readwrite("es_gamma_up", &DeviceParams::es_gamma_up)
+        .def_readwrite("es_gamma_down", &DeviceParams::es_gamma_down)
+        .def_readwrite("es_a", &DeviceParams::es_a)
+        .def_readwrite("es_b", &DeviceParams::es_b)
+        .def_readwrite("pow_gamma", &DeviceParams::pow_gamma)
+        .def_readwrite("pow_gamma_dtod", &DeviceParams::pow_gamma_dtod)
+        .def_readwrite("pow_up_down", &DeviceParams::pow_up_down)
+        .def_readwrite("pow_up_down_dtod", &DeviceParams::pow_up_down_dtod)
+        .def_readwrite("piecewise_up", &DeviceParams::piecewise_up)
+        .def_readwrite("piecewise_down", &DeviceParams::piecewise_down)
+        .def_readwrite("lifetime", &DeviceParams::lifetime)
+        .def_readwrite("lifetime_dtod", &DeviceParams::lifetime_dtod)
+        .def_readwrite("diffusion", &DeviceParams::diffusion)
+        .def_readwrite("diffusion_dtod", &DeviceParams::diffusion_dtod)
+        .def_readwrite("reset", &DeviceParams::reset)
+        .def_readwrite("reset_dtod", &DeviceParams::reset_dtod)
+        .def_readwrite("reset_std", &DeviceParams::reset_std)
+        .def("validate", &DeviceParams::validate)
+        .def("granularity", &DeviceParams::granularity);
+
+    py::class_<PulsedTile>(m, "PulsedTile", "rows x cols analog tile whose weights change by device pulses.")
+        .def(py::init([](const DeviceParams& p, std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
+                 if (rows < 1 || cols < 1) throw std::invalid_argument("rows and cols must be >= 1");
+                 return new PulsedTile(p, rows, cols, seed);
+             }),
+             py::arg("params"), py::arg("rows"), py::arg("cols"), py::arg("seed"))
+        .def_property_readonly("rows", &PulsedTile::rows)
+        .def_property_readonly("cols", &PulsedTile::cols)
+        .def_property("counter", &PulsedTile::counter, &PulsedTile::set_counter)
+        .def("get_weights", [](const PulsedTile& t) { return matrix_copy(t.weights(), t.rows(), t.cols()); })
+        .def(
+            "set_weights",
+            [](PulsedTile& t, const carray<double>& w) {
+                pnnkit_py::require_ndim(w, 2, "weights");
+                pnnkit_py::require_dim(w, 0, t.rows(), "weights");
+                pnnkit_py::require_dim(w, 1, t.cols(), "weights");
+                t.set_weights(w.data());
+            },
+            py::arg("weights"))
+        .def(
+            "device_array",
+            [](const PulsedTile& t, const std::string& name) {
+                const auto& d = t.device();
+                const std::vector<double>* v = nullptr;
+                if (name == "scale_up") v = &d.scale_up;
+                else if (name == "scale_down") v = &d.scale_down;
+                else if (name == "w_max") v = &d.w_max;
+                else if (name == "w_min") v = &d.w_min;
+                else if (name == "slope_up") v = &d.slope_up;
+                else if (name == "slope_down") v = &d.slope_down;
+                else if (name == "decay") v = &d.decay;
+                else if (name == "diffusion") v = &d.diffusion;
+                else if (name == "reset") v = &d.reset;
+                else
+                    throw std::invalid_argument("name must be one of scale_up, scale_down, w_max, w_min, slope_up, "
+                                                "slope_down, decay, diffusion, reset; got '" + name + "'");
+                return matrix_copy(*v, t.rows(), t.cols());
+            },
+            py::arg("name"), "Copy of one per-device (d2d) parameter array.")
+        .def(
+            "update",
+            [](PulsedTile& t, const carray<double>& x, const carray<double>& d, double lr, int desired_bl,
+               bool update_management, bool update_bl_management, int pulse_type, bool aggregate_constant) {
+                pnnkit_py::require_ndim(x, 2, "x");
+                pnnkit_py::require_ndim(d, 2, "d");
+                pnnkit_py::require_nonempty(x, "x");
+                pnnkit_py::require_dim(x, 1, t.cols(), "x");
+                pnnkit_py::require_dim(d, 1, t.rows(), "d");
+                pnnkit_py::require_dim(d, 0, x.shape(0), "d");
+                if (!(std::isfinite(lr) && lr > 0.0)) throw std::invalid_argument("lr must be finite and > 0");
+                UpdateParams up;
+                up.desired_bl = desired_bl;
+                up.update_management = update_management;
+                up.update_bl_management = update_bl_management;
+                up.pulse_type = static_cast<PulseType>(pulse_type);
+                up.aggregate_constant = aggregate_constant;
+                up.validate();
+                pnnkit::crossbar::UpdateStats st;
+                {
+                    // Safe: the kernel reads x, d (held alive by this frame) and writes only the tile's own
+                    // buffers; Python code cannot touch the tile until this call returns.
+                    py::gil_scoped_release release;
+                    st = t.update(x.data(), d.data(), x.shape(0), lr, up);
+                }
+                py::dict out;
+                out["mean_bl"] = st.mean_bl;
+                out["coincidences"] = st.coincidences;
+                return out;
+            },
+            py::arg("x"), py::arg("d"), py::arg("lr"), py::arg("desired_bl") = 31,
+            py::arg("update_management") = true, py::arg("update_bl_management") = true, py::arg("pulse_type") = 0,
+            py::arg("aggregate_constant") = true,
+            "Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, "
+            "1 deterministic, 2 mean count.")
+        .def(
+            "apply_pulses",
+            [](PulsedTile& t, const carray<std::int32_t>& counts) {
+                pnnkit_py::require_ndim(counts, 2, "counts");
+                pnnkit_py::require_dim(counts, 0, t.rows(), "counts");
+                pnnkit_py::require_dim(counts, 1, t.cols(), "counts");
+                // Safe: reads `counts` (alive in this frame), writes only the tile's weights.
+                py::gil_scoped_release release;
+                t.apply_pulses(counts.data());
+            },
+            py::arg("counts"), "Apply signed integer pulse counts (rows x cols) to the devices.")
+        .def(
+            "decay",
+            [](PulsedTile& t, int n_steps) {
+                // Safe: touches only the tile's own weights.
+                py::gil_scoped_release release;
+                t.decay(n_steps);
+            },
+            py::arg("n_steps") = 1)
+        .def("diffuse",
+             [](PulsedTile& t) {
+                 // Safe: touches only the tile's own weights.
+                 py::gil_scoped_release release;
+                 t.diffuse();
+             })
+        .def(
+            "reset_columns",
+            [](PulsedTile& t, const carray<std::int64_t>& cols) {
+                pnnkit_py::require_ndim(cols, 1, "cols");
+                t.reset_columns(cols.data(), cols.shape(0));
+            },
+            py::arg("cols"));
+
+    m.def(
+        "normal_from_bits",
+        [](const carray<std::uint32_t>& words) {
+            pnnkit_py::require_ndim(words, 1, "words");
+            py::array_t<double> out(words.shape(0));
+            for (py::ssize_t k = 0; k < words.shape(0); ++k)
+                out.mutable_data()[k] = pnnkit::crossbar::normal_from_bits(words.data()[k]);
+            return out;
+        },
+        py::arg("words"), "Inverse-CDF standard normals used by the pulse kernel (for tests).");
+}
