@@ -73,7 +73,7 @@ py::array forward_impl(const py::array& x_in, const MeshArgs& a, const MziNonide
 template <typename Real>
 py::tuple grad_impl(bool insitu, const py::array& x_in, const py::array& gy_in, const MeshArgs& a,
                     const MziNonideality* ni, double detector_noise, std::uint64_t noise_seed,
-                    std::uint64_t noise_offset) {
+                    std::uint64_t noise_offset, bool conjugate_reference) {
     carray<std::complex<Real>> x = carray<std::complex<Real>>::ensure(x_in);
     carray<std::complex<Real>> gy = carray<std::complex<Real>>::ensure(gy_in);
     carray<std::complex<Real>> gx({x.shape(0), x.shape(1)});
@@ -86,7 +86,8 @@ py::tuple grad_impl(bool insitu, const py::array& x_in, const py::array& gy_in, 
         py::gil_scoped_release release;
         if (insitu)
             mesh_insitu_gradient<Real>(a.geom, a.theta.data(), a.phi.data(), a.delta_ptr(), ni, x.data(), gy.data(),
-                                       detector_noise, noise_seed, noise_offset, gx.mutable_data(),
+                                       detector_noise, noise_seed, noise_offset, conjugate_reference,
+                                       gx.mutable_data(),
                                        gt.mutable_data(), gp.mutable_data(), gd.mutable_data(), batch, nt);
         else
             mesh_vjp<Real>(a.geom, a.theta.data(), a.phi.data(), a.delta_ptr(), ni, x.data(), gy.data(),
@@ -190,7 +191,8 @@ void register_optics_mzi(py::module_& m) {
         return [insitu](const py::array& x, const py::array& grad_y, const py::object& theta, const py::object& phi,
                         const py::object& delta, const std::string& layout,
                         const std::optional<MziNonideality>& nonideal, double detector_noise,
-                        std::uint64_t noise_seed, std::uint64_t noise_offset) -> py::tuple {
+                        std::uint64_t noise_seed, std::uint64_t noise_offset,
+                        bool conjugate_reference) -> py::tuple {
             const int w = complex_width(x, "x");
             const int wg = complex_width(grad_y, "grad_y");
             if (w != wg) throw py::type_error("x and grad_y must have the same dtype");
@@ -200,20 +202,25 @@ void register_optics_mzi(py::module_& m) {
             pnnkit_py::require_dim(grad_y, 1, x.shape(1), "grad_y");
             const MeshArgs a = mesh_args(static_cast<int>(x.shape(1)), layout, theta, phi, delta);
             const MziNonideality* ni = ni_ptr(nonideal);
-            return w == 8 ? grad_impl<float>(insitu, x, grad_y, a, ni, detector_noise, noise_seed, noise_offset)
-                          : grad_impl<double>(insitu, x, grad_y, a, ni, detector_noise, noise_seed, noise_offset);
+            return w == 8 ? grad_impl<float>(insitu, x, grad_y, a, ni, detector_noise, noise_seed, noise_offset,
+                                             conjugate_reference)
+                          : grad_impl<double>(insitu, x, grad_y, a, ni, detector_noise, noise_seed, noise_offset,
+                                              conjugate_reference);
         };
     };
     m.def("mzi_vjp", grad_fn(false), py::arg("x"), py::arg("grad_y"), py::arg("theta"), py::arg("phi"),
           py::arg("delta") = py::none(), py::arg("layout") = "clements", py::arg("nonideal") = py::none(),
           py::arg("detector_noise") = 0.0, py::arg("noise_seed") = 0, py::arg("noise_offset") = 0,
+          py::arg("conjugate_reference") = false,
           "Exact vjp of mzi_forward: (grad_x, grad_theta, grad_phi, grad_delta or None); phase gradients are "
-          "batch sums w.r.t. the set phases. detector_noise/noise_* are ignored.");
+          "batch sums w.r.t. the set phases. detector_noise/noise_*/conjugate_reference are ignored.");
     m.def("mzi_insitu_gradient", grad_fn(true), py::arg("x"), py::arg("grad_y"), py::arg("theta"), py::arg("phi"),
           py::arg("delta") = py::none(), py::arg("layout") = "clements", py::arg("nonideal") = py::none(),
           py::arg("detector_noise") = 0.0, py::arg("noise_seed") = 0, py::arg("noise_offset") = 0,
+          py::arg("conjugate_reference") = false,
           "In-situ gradient (Hughes et al. 2018) from forward, adjoint and interference intensity readings at "
-          "every phase shifter of the physical mesh: (grad_x, grad_theta, grad_phi, grad_delta or None).");
+          "every phase shifter of the physical mesh: (grad_x, grad_theta, grad_phi, grad_delta or None). "
+          "conjugate_reference adds a 4th pass (the conjugated adjoint alone) that removes the loss bias.");
 
     m.def(
         "mzi_decompose",

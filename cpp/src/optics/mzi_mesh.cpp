@@ -366,8 +366,9 @@ template <typename Real>
 void mesh_insitu_gradient(const MeshGeometry& g, const double* theta, const double* phi, const double* delta,
                           const MziNonideality* ni, const std::complex<Real>* x,
                           const std::complex<Real>* grad_y, double detector_noise, std::uint64_t noise_seed,
-                          std::uint64_t noise_offset, std::complex<Real>* grad_x, double* grad_theta,
-                          double* grad_phi, double* grad_delta, std::int64_t batch, int n_threads) {
+                          std::uint64_t noise_offset, bool conjugate_reference, std::complex<Real>* grad_x,
+                          double* grad_theta, double* grad_phi, double* grad_delta, std::int64_t batch,
+                          int n_threads) {
     check_threads(n_threads);
     PNNKIT_CHECK(std::isfinite(detector_noise) && detector_noise >= 0.0,
                  "detector_noise must be finite and >= 0, got " << detector_noise);
@@ -407,6 +408,11 @@ void mesh_insitu_gradient(const MeshGeometry& g, const double* theta, const doub
             // (3) interference pass: input plus the phase-conjugated adjoint output
             for (int j = 0; j < N; ++j) v[j] = cd(x[s * N + j]) + std::conj(xa[j]);
             insitu_forward(g, st, v, Ei.data());
+            // (4, optional) the phase-conjugated adjoint alone, read at the same points
+            if (conjugate_reference) {
+                for (int j = 0; j < N; ++j) v[j] = std::conj(xa[j]);
+                insitu_forward(g, st, v, Ea.data());
+            }
             const double sigma = detector_noise * px;
             const std::uint64_t base = (noise_offset + static_cast<std::uint64_t>(s)) * 3 * P;
             for (std::size_t i = 0; i < P; ++i) {
@@ -549,7 +555,8 @@ void mesh_decompose(const MeshGeometry& g, const std::complex<double>* u, double
     template void mesh_insitu_gradient<Real>(const MeshGeometry&, const double*, const double*, const double*,    \
                                              const MziNonideality*, const std::complex<Real>*,                    \
                                              const std::complex<Real>*, double, std::uint64_t, std::uint64_t,     \
-                                             std::complex<Real>*, double*, double*, double*, std::int64_t, int);
+                                             bool, std::complex<Real>*, double*, double*, double*, std::int64_t,  \
+                                             int);
 PNNKIT_MZI_INSTANTIATE(float)
 PNNKIT_MZI_INSTANTIATE(double)
 #undef PNNKIT_MZI_INSTANTIATE

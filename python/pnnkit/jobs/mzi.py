@@ -46,11 +46,13 @@ class MziJobConfig:
     crosstalk: float = 0.005
     chip_seed: int = 7
     detector_noise: float = 1e-3   # in-situ intensity readings, relative to the input power
+    conjugate_reference: bool = False  # 4th in-situ pass that removes the loss bias
     dtype: str = "complex64"
     seed: int = 0
     epochs: int = 20
     batch_size: int = 32
     lr: float = 0.01
+    cosine_lr: bool = True         # lr_e = lr (1 + cos(pi e / epochs)) / 2 after epoch e: a stable final epoch
 
     def nonideal(self, ideal_chip: bool = False) -> MeshNonideality:
         if ideal_chip:
@@ -71,10 +73,11 @@ def build_model(n_features: int, n_classes: int, cfg: MziJobConfig, ideal_chip: 
     if n > n_features:
         layers.append(ModePad(n_features, n))
     layers += [
-        MZIMesh(n, cfg.layout, True, "haar", cfg.seed + 1, cfg.dtype, asdict(ni), cfg.detector_noise),
+        MZIMesh(n, cfg.layout, True, "haar", cfg.seed + 1, cfg.dtype, asdict(ni), cfg.detector_noise,
+                cfg.conjugate_reference),
         EOActivation(cfg.act_alpha, cfg.act_g_phi, cfg.act_phi_b),
         MZIMesh(n, cfg.layout, True, "haar", cfg.seed + 2, cfg.dtype, asdict(ni.with_seed(ni.seed + 1)),
-                cfg.detector_noise),
+                cfg.detector_noise, cfg.conjugate_reference),
         IntensityReadout(n_classes, cfg.gain),
     ]
     return Sequential(*layers)
@@ -87,8 +90,16 @@ def train(method: str, data: DataSplit, cfg: MziJobConfig, ideal_chip: bool = Fa
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     model = build_model(data.n_features, data.n_classes, cfg, ideal_chip)
     opt = Adam(model.parameters(), lr=cfg.lr)
+
+    def _epoch_end(epoch: int, row: dict[str, Any]) -> None:
+        if cfg.cosine_lr and epoch < cfg.epochs:
+            opt.lr = cfg.lr * 0.5 * (1.0 + np.cos(np.pi * epoch / cfg.epochs))
+        row["lr"] = opt.lr
+        if callback is not None:
+            callback(epoch, row)
+
     kw = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, seed=cfg.seed, x_val=data.x_test, y_val=data.y_test,
-              callback=callback)
+              callback=_epoch_end)
     fn = {"insilico": train_insilico, "pat": train_pat, "insitu": train_insitu}[method]
     hist = fn(model, SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, **kw)
     queries = sum(total_queries(model).values())
@@ -120,7 +131,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--detector-noise", type=float, default=d.detector_noise,
                    help="in-situ monitor noise std relative to the input power")
     g.add_argument("--ideal-chip", action="store_true", help="a chip without non-idealities")
+    g.add_argument("--conjugate-reference", action="store_true",
+                   help="in situ: 4th pass (conjugated adjoint alone) that removes the insertion-loss bias")
     g.add_argument("--complex128", action="store_true", help="simulate in complex128 (default complex64)")
+    g.add_argument("--constant-lr", action="store_true", help="no cosine decay of the learning rate")
 
 
 def config_from_args(args: argparse.Namespace) -> MziJobConfig:
@@ -130,10 +144,11 @@ def config_from_args(args: argparse.Namespace) -> MziJobConfig:
         act_g_phi=args.act_g_phi, act_phi_b=args.act_phi_b, splitter_error_std_rad=args.splitter_error,
         loss_db_per_mzi=args.loss_db, phase_bits=args.phase_bits, crosstalk=args.crosstalk,
         chip_seed=args.chip_seed, detector_noise=args.detector_noise,
+        conjugate_reference=args.conjugate_reference,
         dtype="complex128" if args.complex128 else "complex64", seed=args.seed,
         epochs=args.epochs if args.epochs is not None else d.epochs,
         batch_size=args.batch_size if args.batch_size is not None else d.batch_size,
-        lr=args.lr if args.lr is not None else d.lr)
+        lr=args.lr if args.lr is not None else d.lr, cosine_lr=not args.constant_lr)
 
 
 def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int, dict[str, Any]], None]) -> dict:

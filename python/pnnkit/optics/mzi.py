@@ -149,6 +149,8 @@ class MZIMesh(PhysicalModule):
     backprop (``backward_adjoint``) measures the phase gradients on the chip with the forward,
     adjoint and interference passes; ``detector_noise`` is the std of each intensity reading
     relative to the input power of the sample. Queries are counted per sample and pass.
+    ``conjugate_reference`` adds a 4th in-situ pass (the phase-conjugated adjoint alone) that
+    removes the bias insertion loss causes in the 3-measurement formula.
 
     init: ``"haar"`` (phases of a Haar-random unitary, seeded) or ``"identity"``-like
     ``"bar"`` (all theta = pi, phi = 0: every MZI in the bar state).
@@ -158,7 +160,7 @@ class MZIMesh(PhysicalModule):
 
     def __init__(self, n_modes: int, layout: str = "clements", output_phases: bool = True, init: str = "haar",
                  seed: int = 0, dtype: Any = "complex64", nonideal: dict[str, Any] | None = None,
-                 detector_noise: float = 0.0) -> None:
+                 detector_noise: float = 0.0, conjugate_reference: bool = False) -> None:
         super().__init__()
         if isinstance(n_modes, bool) or not isinstance(n_modes, (int, np.integer)) or n_modes < 1:
             raise ValueError(f"n_modes must be an int >= 1, got {n_modes!r}")
@@ -173,6 +175,7 @@ class MZIMesh(PhysicalModule):
         if not np.isfinite(detector_noise) or detector_noise < 0:
             raise ValueError(f"detector_noise must be >= 0, got {detector_noise}")
         self.detector_noise = float(detector_noise)
+        self.conjugate_reference = bool(conjugate_reference)
         K = n_mzi(self.n_modes)
         if init == "haar":
             th, ph, de = decompose(random_unitary(self.n_modes, self.seed), self.layout)
@@ -244,17 +247,20 @@ class MZIMesh(PhysicalModule):
         b = g.shape[0]
         gx, gt, gp, gd = _core.mzi_insitu_gradient(
             self._x, g, *self._phases(), self.layout, self._core_ni, self.detector_noise,
-            self.seed + 7919, self._insitu_samples)
+            self.seed + 7919, self._insitu_samples, self.conjugate_reference)
         self._insitu_samples += b
         self.queries["adjoint"] += b
         self.queries["interference"] += b
+        if self.conjugate_reference:
+            self.queries["reference"] += b
         self._accumulate(gt, gp, gd)
         return gx
 
     def config(self) -> dict[str, Any]:
         return {"n_modes": self.n_modes, "layout": self.layout, "output_phases": self.output_phases,
                 "init": self.init, "seed": self.seed, "dtype": self.dtype.name,
-                "nonideal": asdict(self.nonideal), "detector_noise": self.detector_noise}
+                "nonideal": asdict(self.nonideal), "detector_noise": self.detector_noise,
+                "conjugate_reference": self.conjugate_reference}
 
 
 class SVDLayer(PhysicalModule):

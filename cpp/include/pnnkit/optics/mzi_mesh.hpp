@@ -93,11 +93,16 @@ void mesh_vjp(const MeshGeometry& g, const double* theta, const double* phi, con
 // noise_seed and noise_offset, the index of the first sample). grad_x (may be nullptr) is read
 // from X_adj: grad_x = i conj(X_adj). Gradients w.r.t. the applied phases (the hardware does not
 // know its crosstalk). Outputs are overwritten with batch sums.
+// With loss the interference pass sees kappa * conj(E_adj) (kappa < 1) instead of conj(E_adj), and
+// the 3-measurement formula is biased by (kappa^2 - 1)|E_adj|^2 / 2. conjugate_reference = true adds
+// a 4th pass (conj(X_adj) alone, forward) and subtracts its reading instead of |E_adj|^2, which
+// removes that bias (the remaining error is the scale kappa and the non-uniformity of the loss).
 template <typename Real>
 void mesh_insitu_gradient(const MeshGeometry& g, const double* theta, const double* phi, const double* delta,
                           const MziNonideality* ni, const std::complex<Real>* x,
                           const std::complex<Real>* grad_y, double detector_noise, std::uint64_t noise_seed,
-                          std::uint64_t noise_offset, std::complex<Real>* grad_x, double* grad_theta,
+                          std::uint64_t noise_offset, bool conjugate_reference, std::complex<Real>* grad_x,
+                          double* grad_theta,
                           double* grad_phi, double* grad_delta, std::int64_t batch, int n_threads);
 
 // Decompose an N x N unitary (row-major complex128) into the mesh phases so that
