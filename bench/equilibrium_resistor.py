@@ -131,10 +131,13 @@ def drn_block_reference(model: DeepResistiveNetwork, x: np.ndarray, sweeps: int)
         degs.append(1.0 / d)
         lows.append(lo[layers[k]])
         highs.append(hi[layers[k]])
-        bcs.append(bias_current[:, offs[k - 1]:offs[k]])
+        const = bias_current[:, offs[k - 1]:offs[k]]
+        if k == 1:  # the input sources are clamped: their current into layer 1 is computed once
+            const = const + states[0] @ mats[0]
+        bcs.append(const)
     for _ in range(sweeps):
         for k in range(1, n_layers):
-            acc = bcs[k - 1] + states[k - 1] @ mats[k - 1]
+            acc = bcs[k - 1] + states[k - 1] @ mats[k - 1] if k > 1 else bcs[0].copy()
             if k + 1 < n_layers:
                 acc += states[k + 1] @ mats[k].T
             states[k] = np.clip(acc * degs[k - 1], lows[k - 1], highs[k - 1])

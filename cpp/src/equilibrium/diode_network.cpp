@@ -49,20 +49,33 @@ void DiodeNetwork::build_rows() {
     nbr_.assign(row_ptr_[nf], 0);
     wt_.assign(row_ptr_[nf], 0.0);
     diag_.assign(nf, 0.0);
-    std::vector<std::int64_t> pos(row_ptr_.begin(), row_ptr_.end() - 1);
+    // Each row lists its free neighbours first, then its clamped ones: the clamped part is a constant
+    // current computed once per solve, so the sweeps only visit free-free couplings.
+    std::vector<std::int64_t> n_free_nbr(nf, 0);
+    for (std::int64_t e = 0; e < graph_.n_edges(); ++e) {
+        const std::int64_t fa = graph_.free_index[graph_.edge_i[e]], fb = graph_.free_index[graph_.edge_j[e]];
+        if (fa >= 0 && fb >= 0) {
+            ++n_free_nbr[fa];
+            ++n_free_nbr[fb];
+        }
+    }
+    row_free_end_.assign(nf, 0);
+    std::vector<std::int64_t> pos_free(nf), pos_cl(nf);
+    for (std::int64_t f = 0; f < nf; ++f) {
+        pos_free[f] = row_ptr_[f];
+        row_free_end_[f] = pos_cl[f] = row_ptr_[f] + n_free_nbr[f];
+    }
+    auto put = [&](std::int64_t f, std::int64_t other, double g) {
+        std::int64_t& p = graph_.free_index[other] >= 0 ? pos_free[f] : pos_cl[f];
+        nbr_[p] = other;
+        wt_[p++] = g;
+        diag_[f] += g;
+    };
     for (std::int64_t e = 0; e < graph_.n_edges(); ++e) {
         const std::int64_t a = graph_.edge_i[e], b = graph_.edge_j[e];
         const std::int64_t fa = graph_.free_index[a], fb = graph_.free_index[b];
-        if (fa >= 0) {
-            nbr_[pos[fa]] = b;
-            wt_[pos[fa]++] = g_[e];
-            diag_[fa] += g_[e];
-        }
-        if (fb >= 0) {
-            nbr_[pos[fb]] = a;
-            wt_[pos[fb]++] = g_[e];
-            diag_[fb] += g_[e];
-        }
+        if (fa >= 0) put(fa, b, g_[e]);
+        if (fb >= 0) put(fb, a, g_[e]);
     }
 }
 
@@ -104,6 +117,7 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
         // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
         std::vector<double> V(n * kBlock), cst(nf * kBlock, 0.0);
         alignas(64) double acc[kBlock];
+        alignas(64) double chg[kBlock];  // per-sample largest change: element-wise max vectorizes
         for (std::int64_t s = 0; s < kBlock; ++s) {
             const std::int64_t row = b0 + std::min(s, nb - 1);
             for (std::int64_t c = 0; c < nc; ++c) V[graph_.clamped[c] * kBlock + s] = v_clamped[row * nc + c];
@@ -116,16 +130,24 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
                 cst[f * kBlock + s] = c0;
             }
         }
+        for (std::int64_t f = 0; f < nf; ++f) {  // constant currents from the clamped neighbours
+            double* cf = &cst[f * kBlock];
+            for (std::int64_t k = row_free_end_[f]; k < row_ptr_[f + 1]; ++k) {
+                const double w = wt_[k];
+                const double* vn = &V[nbr_[k] * kBlock];
+                for (std::int64_t s = 0; s < kBlock; ++s) cf[s] += w * vn[s];
+            }
+        }
         std::int64_t sweep = 0;
         double change = 0.0;
         while (sweep < max_sweeps) {
             ++sweep;
-            change = 0.0;
+            for (std::int64_t s = 0; s < kBlock; ++s) chg[s] = 0.0;
             for (std::int64_t f = 0; f < nf; ++f) {
                 const std::int64_t node = graph_.free_nodes[f];
                 const double* cf = &cst[f * kBlock];
                 for (std::int64_t s = 0; s < kBlock; ++s) acc[s] = cf[s];
-                for (std::int64_t k = row_ptr_[f]; k < row_ptr_[f + 1]; ++k) {
+                for (std::int64_t k = row_ptr_[f]; k < row_free_end_[f]; ++k) {
                     const double w = wt_[k];
                     const double* vn = &V[nbr_[k] * kBlock];
                     for (std::int64_t s = 0; s < kBlock; ++s) acc[s] += w * vn[s];
@@ -134,9 +156,15 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
                 double* vf = &V[node * kBlock];
                 for (std::int64_t s = 0; s < kBlock; ++s) {
                     const double v = std::min(std::max(acc[s] * id, lo), hi);
-                    change = std::max(change, std::abs(v - vf[s]));
+                    const double d = std::abs(v - vf[s]);
+                    chg[s] = chg[s] > d ? chg[s] : d;
                     vf[s] = v;
                 }
+            }
+            change = 0.0;
+            for (std::int64_t s = 0; s < kBlock; ++s) {
+                if (std::isnan(chg[s])) change = chg[s];
+                if (change < chg[s]) change = chg[s];
             }
             if (change < tol || std::isnan(change)) break;  // NaN is reported below, never propagated
         }

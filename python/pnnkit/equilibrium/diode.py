@@ -131,13 +131,18 @@ def coordinate_descent_reference(n_nodes: int, edges: np.ndarray, conductance_S:
         nbrs[b].append(a)
         wts[b].append(g)
     free = np.flatnonzero(is_free)
-    rows = [(int(f), np.array(nbrs[f], dtype=np.int64), np.array(wts[f]), 1.0 / np.sum(wts[f])) for f in free]
     vt = np.zeros((n_nodes, batch))  # node-major so each update reads contiguous rows
     vt[clamped_nodes] = v_clamped.T
     vt[free] = np.clip(0.0, lower_V[free, None], upper_V[free, None])
+    rows = []
+    for f in free:
+        nb, w = np.array(nbrs[f], dtype=np.int64), np.array(wts[f])
+        fr = is_free[nb]
+        const = w[~fr] @ vt[nb[~fr]]  # clamped neighbours: a constant current, computed once
+        rows.append((int(f), nb[fr], w[fr], const, 1.0 / w.sum(), lower_V[f], upper_V[f]))
     for _ in range(n_sweeps):
-        for f, nb, w, inv in rows:
-            vt[f] = np.clip((w @ vt[nb]) * inv, lower_V[f], upper_V[f])
+        for f, nb, w, const, inv, lo, hi in rows:
+            vt[f] = np.clip((const + w @ vt[nb]) * inv, lo, hi)
     return vt.T.copy()
 
 

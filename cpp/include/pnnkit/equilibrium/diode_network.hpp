@@ -60,7 +60,7 @@ private:
     ResistorGraph graph_;
     std::vector<double> g_, lower_, upper_;
     // Adjacency of the free nodes (CSR over free index): neighbour node id and conductance.
-    std::vector<std::int64_t> row_ptr_, nbr_;
+    std::vector<std::int64_t> row_ptr_, row_free_end_, nbr_;
     std::vector<double> wt_, diag_;
 };
 
