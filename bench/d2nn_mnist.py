@@ -6,7 +6,7 @@
 3. Physics-aware training on that chip (physical forward, twin vjp at the measured input),
    starting from the in-silico phases -> PAT accuracy.
 
-    nice python bench/d2nn_mnist.py --epochs 3 --pat-epochs 1 --json d2nn.json
+    nice python bench/d2nn_mnist.py --epochs 2 --pat-epochs 1 --json d2nn.json
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from pnnkit.training import train_insilico, train_pat
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=3, help="in-silico epochs")
+    ap.add_argument("--epochs", type=int, default=2, help="in-silico epochs")
     ap.add_argument("--pat-epochs", type=int, default=1, help="PAT epochs (from the in-silico phases)")
     ap.add_argument("--n-train", type=int, default=8000, help="training images used (first n of the split)")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--pat-lr", type=float, default=0.02)
-    ap.add_argument("--gain", type=float, default=10.0)
+    ap.add_argument("--gain", type=float, default=300.0)
     ap.add_argument("--phase-error", type=float, default=0.1)
     ap.add_argument("--misalignment", type=int, default=1)
     ap.add_argument("--chip-seed", type=int, default=7)
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def log(msg: str) -> None:
         print(msg, flush=True)
+        if args.json:  # written after every stage, so a long run leaves partial results
+            with open(args.json, "w") as fh:
+                json.dump(out, fh, indent=2)
 
     def progress(epoch: int, row: dict) -> None:
         log(f"  epoch {epoch}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
@@ -86,9 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     out["pat_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
     out["pat_train_s"] = time.perf_counter() - t0
     log(f"PAT on chip: {out['pat_test_acc']:.4f} ({out['pat_train_s']:.0f} s, queries {out['pat_train_queries']})")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
     return 0
 
 

@@ -19,7 +19,7 @@ D2NN_LIN2018: dict[str, Any] = {
 
 
 def d2nn_lin2018(*, nonideal: DiffractiveNonidealities | dict | None = None, input_upsample: int = 4,
-                 detector_size_px: int = 20, detector_spacing_px: int = 40, gain: float = 10.0,
+                 detector_size_px: int = 20, detector_spacing_px: int = 40, gain: float = 300.0,
                  differential: bool = False, pad: bool = True, dtype: type | np.dtype = np.complex64,
                  init_seed: int = 0) -> DiffractiveNetwork:
     """The D2NN classifier of Lin et al. 2018 (lambda = 0.75 mm, 200 x 200 pixels of 0.4 mm,
