@@ -296,3 +296,25 @@ def test_ep_training_steps_lower_the_loss():
     losses = [tr.step(x, y) for _ in range(30)]
     assert losses[-1] < 0.8 * losses[0]
     assert np.all(m.conductance_S >= tr.g_min_S)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(deadline=None, max_examples=40)
+@given(n=st.integers(3, 15), extra=st.integers(0, 20), n_clamped=st.integers(1, 3), seed=st.integers(0, 10_000))
+def test_property_kcl_on_random_graphs(n, extra, n_clamped, seed):
+    m = min(n - 1 + extra, n * (n - 1) // 2)
+    edges = random_connected_graph(n, m, seed=seed)
+    rng = np.random.default_rng(seed)
+    g = 10.0 ** rng.uniform(-3, 3, m)  # six decades of conductance
+    cl = rng.choice(n, size=min(n_clamped, n - 1), replace=False)
+    vc = rng.uniform(-1, 1, (3, cl.size))
+    cur = rng.normal(size=(3, n))
+    net = ResistorNetwork(n, edges, g, cl)
+    v = net.solve(vc, cur)
+    resid = (v @ net.laplacian() - cur)[:, net.free_nodes]
+    scale = (g.sum() * np.abs(v).max() + np.abs(cur).max())
+    assert np.max(np.abs(resid)) < 1e-10 * scale
+    np.testing.assert_allclose(v, _dense_solve(n, edges, g, cl, vc, cur), atol=1e-9 * max(1.0, np.abs(v).max()))
