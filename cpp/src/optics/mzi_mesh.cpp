@@ -210,30 +210,57 @@ void mesh_forward(const MeshGeometry& g, const double* theta, const double* phi,
     using C = std::complex<Real>;
     const MziStages st = build_stages(g, theta, phi, delta, ni);
     const int K = g.n_mzi(), N = g.n_modes;
-    std::vector<C> mats(4 * static_cast<std::size_t>(K));
+    // Split real/imaginary matrix entries: the kernel works on blocks of L samples held as
+    // separate re/im planes (mode-major), so each MZI update is a SIMD loop over the samples.
+    std::vector<Real> mre(4 * static_cast<std::size_t>(K)), mim(4 * static_cast<std::size_t>(K));
     for (int k = 0; k < K; ++k) {
-        mats[4 * k] = C(st.m[k].a);
-        mats[4 * k + 1] = C(st.m[k].b);
-        mats[4 * k + 2] = C(st.m[k].c);
-        mats[4 * k + 3] = C(st.m[k].d);
-    }
-    std::vector<C> ed(st.e_delta.begin(), st.e_delta.end());
-    const int* top = g.top.data();
-    const C* M = mats.data();
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t s = 0; s < batch; ++s) {
-        const C* xs = x + s * N;
-        C* ys = y + s * N;
-        if (ys != xs) std::copy(xs, xs + N, ys);
-        for (int k = 0; k < K; ++k) {
-            const int m = top[k];
-            const C a = ys[m], b = ys[m + 1];
-            const C* mk = M + 4 * k;
-            ys[m] = cmul(mk[0], a) + cmul(mk[1], b);
-            ys[m + 1] = cmul(mk[2], a) + cmul(mk[3], b);
+        const cd e[4] = {st.m[k].a, st.m[k].b, st.m[k].c, st.m[k].d};
+        for (int q = 0; q < 4; ++q) {
+            mre[4 * k + q] = static_cast<Real>(e[q].real());
+            mim[4 * k + q] = static_cast<Real>(e[q].imag());
         }
-        if (!ed.empty())
-            for (int j = 0; j < N; ++j) ys[j] = cmul(ys[j], ed[j]);
+    }
+    std::vector<Real> dre(N, Real(1)), dim(N, Real(0));
+    for (std::size_t j = 0; j < st.e_delta.size(); ++j) {
+        dre[j] = static_cast<Real>(st.e_delta[j].real());
+        dim[j] = static_cast<Real>(st.e_delta[j].imag());
+    }
+    const bool has_delta = !st.e_delta.empty();
+    constexpr int L = 16;  // samples per SIMD block
+    const std::int64_t nblk = (batch + L - 1) / L;
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t blk = 0; blk < nblk; ++blk) {
+        std::vector<Real> re(static_cast<std::size_t>(N) * L, Real(0)), im(static_cast<std::size_t>(N) * L, Real(0));
+        const std::int64_t s0 = blk * L;
+        const int nb = static_cast<int>(std::min<std::int64_t>(L, batch - s0));
+        for (int t = 0; t < nb; ++t)
+            for (int j = 0; j < N; ++j) {
+                const C v = x[(s0 + t) * N + j];
+                re[static_cast<std::size_t>(j) * L + t] = v.real();
+                im[static_cast<std::size_t>(j) * L + t] = v.imag();
+            }
+        for (int k = 0; k < K; ++k) {
+            const std::size_t m = static_cast<std::size_t>(g.top[k]);
+            Real* __restrict ar = re.data() + m * L;
+            Real* __restrict ai = im.data() + m * L;
+            Real* __restrict br = re.data() + (m + 1) * L;
+            Real* __restrict bi = im.data() + (m + 1) * L;
+            const Real* r = mre.data() + 4 * k;
+            const Real* i = mim.data() + 4 * k;
+            for (int t = 0; t < L; ++t) {
+                const Real xr = ar[t], xi = ai[t], yr = br[t], yi = bi[t];
+                ar[t] = r[0] * xr - i[0] * xi + r[1] * yr - i[1] * yi;
+                ai[t] = r[0] * xi + i[0] * xr + r[1] * yi + i[1] * yr;
+                br[t] = r[2] * xr - i[2] * xi + r[3] * yr - i[3] * yi;
+                bi[t] = r[2] * xi + i[2] * xr + r[3] * yi + i[3] * yr;
+            }
+        }
+        for (int t = 0; t < nb; ++t)
+            for (int j = 0; j < N; ++j) {
+                const Real vr = re[static_cast<std::size_t>(j) * L + t], vi = im[static_cast<std::size_t>(j) * L + t];
+                y[(s0 + t) * N + j] =
+                    has_delta ? C(dre[j] * vr - dim[j] * vi, dre[j] * vi + dim[j] * vr) : C(vr, vi);
+            }
     }
 }
 
