@@ -1,0 +1,96 @@
+"""`pnnkit train --substrate crossbar --method analog-sgd|tiki-taka|ttv2|chopped-ttv2|mixed-precision`:
+an MLP of analog tiles trained *in memory* with pulsed updates on a chosen device preset.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import nn
+from ..crossbar.devices import PRESETS
+from ..crossbar.pulsed import PULSE_TYPES, PulseConfig, ReadConfig
+from ..datasets import DataSplit
+from ..training.analog_sgd import AnalogOptimizer, SGDCell, analog_mlp
+from ..training.mixed_precision import MixedPrecisionCell
+from ..training.tiki_taka import TikiTakaCell, TTv2Cell
+
+METHODS = ("analog-sgd", "tiki-taka", "ttv2", "chopped-ttv2", "mixed-precision")
+
+
+def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, pulse: PulseConfig | None = None,
+                      transfer_lr: float = 1.0, transfer_every: int = 1, columns_per_transfer: int = 1,
+                      gamma: float = 0.0, max_pulses: int = 1, chop_prob: float = 0.1,
+                      ) -> Callable[[int, int, int], Any]:
+    """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    read = ReadConfig(out_noise=out_noise)
+    common: dict[str, Any] = {"pulse": pulse, "read": read}
+    transfer = dict(transfer_lr=transfer_lr, transfer_every=transfer_every,
+                    columns_per_transfer=columns_per_transfer, **common)
+
+    def make(out_size: int, in_size: int, seed: int) -> Any:
+        if method == "analog-sgd":
+            return SGDCell(out_size, in_size, device, seed=seed, **common)
+        if method == "tiki-taka":
+            return TikiTakaCell(out_size, in_size, device, gamma=gamma, seed=seed, **transfer)
+        if method in ("ttv2", "chopped-ttv2"):
+            return TTv2Cell(out_size, in_size, device, max_pulses=max_pulses, chopped=method == "chopped-ttv2",
+                            chop_prob=chop_prob, seed=seed, **transfer)
+        return MixedPrecisionCell(out_size, in_size, device, max_pulses=max_pulses, seed=seed, **common)
+
+    return make
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the pulsed-training crossbar job."""
+    g = parser.add_argument_group("crossbar (pulsed in-memory training)")
+    g.add_argument("--device", default="idealized", choices=sorted(PRESETS), help="device preset of every tile")
+    g.add_argument("--hidden", type=int, default=None, help="hidden units (default 64 digits, 256 otherwise)")
+    g.add_argument("--out-noise", type=float, default=0.06, help="analog read output noise (aihwkit default 0.06)")
+    g.add_argument("--desired-bl", type=int, default=31, help="pulse-train length (1..32)")
+    g.add_argument("--pulse-type", default="stochastic", choices=sorted(PULSE_TYPES))
+    g.add_argument("--transfer-lr", type=float, default=None,
+                   help="Tiki-Taka transfer learning rate (default 1.0 tiki-taka, 0.5 ttv2)")
+    g.add_argument("--transfer-every", type=int, default=1, help="mini-batches between column transfers")
+    g.add_argument("--columns-per-transfer", type=int, default=None,
+                   help="columns of A read per transfer (default: 1/8 of the columns)")
+    g.add_argument("--gamma", type=float, default=0.0, help="tiki-taka: W = gamma*A + C")
+    g.add_argument("--max-pulses", type=int, default=None,
+                   help="ttv2 / mixed precision: most pulses written per device per transfer")
+    g.add_argument("--chop-prob", type=float, default=0.1, help="chopped-ttv2: chopper flip probability")
+
+
+def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int, dict], None]) -> dict:
+    """Train the analog MLP with ``args.method``; returns model, history, results, config."""
+    hidden = args.hidden or (64 if data.x_train.shape[1] <= 64 else 256)
+    epochs = args.epochs or 10
+    batch = args.batch_size or 10
+    lr = args.lr or 0.1
+    n_in = data.x_train.shape[1]
+    cols = max(1, (hidden + 1) // 8)
+    transfer_lr = args.transfer_lr if args.transfer_lr is not None else (1.0 if args.method == "tiki-taka" else 0.5)
+    max_pulses = args.max_pulses if args.max_pulses is not None else (31 if args.method == "mixed-precision" else 5)
+    factory = make_cell_factory(
+        args.method, args.device, out_noise=args.out_noise,
+        pulse=PulseConfig(desired_bl=args.desired_bl, pulse_type=args.pulse_type),
+        transfer_lr=transfer_lr, transfer_every=args.transfer_every,
+        columns_per_transfer=args.columns_per_transfer or cols, gamma=args.gamma, max_pulses=max_pulses,
+        chop_prob=args.chop_prob)
+    model = analog_mlp([n_in, hidden, data.n_classes], factory, seed=args.seed)
+    opt = AnalogOptimizer(model, lr)
+    hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=epochs,
+                  batch_size=batch, seed=args.seed, x_val=data.x_test, y_val=data.y_test,
+                  callback=lambda e, row: progress(e, epochs, row))
+    accs = hist["test_acc"]
+    results = {"test_acc": float(accs[-1]), "best_test_acc": float(np.max(accs)),
+               "train_acc": float(hist["train_acc"][-1])}
+    config = {"method": args.method, "device": args.device, "hidden": hidden, "epochs": epochs, "batch_size": batch,
+              "lr": lr, "out_noise": args.out_noise, "desired_bl": args.desired_bl, "pulse_type": args.pulse_type,
+              "transfer_lr": transfer_lr, "transfer_every": args.transfer_every,
+              "columns_per_transfer": args.columns_per_transfer or cols, "gamma": args.gamma,
+              "max_pulses": max_pulses}
+    return {"model": model, "history": hist, "results": results, "config": config}

@@ -1,0 +1,164 @@
+"""Tiki-Taka family: gradient accumulation on a fast analog array, transfer to a slow one.
+
+* :class:`TikiTakaCell` (TTv1, Gokmen & Haensch 2020): the gradient is pulsed onto the fast
+  array A; every ``transfer_every`` mini-batches the next ``columns_per_transfer`` columns of A
+  are read with one-hot inputs (analog reads) and pulsed onto the slow array C
+  (``C += transfer_lr * A e_k e_k^T``). The network uses ``W = gamma*A + C``. Because A
+  is driven towards its devices' symmetry point, the asymmetry that biases analog SGD acts
+  as a decay on A instead of a drift of the weights.
+* :class:`TTv2Cell` (Gokmen 2021): the column reads of A accumulate in a digital buffer H;
+  whole pulses ``n = trunc(H/dw)`` (at most ``max_pulses``) are written to C and removed
+  from H; W = C. With ``chopped=True`` it is c-TTv2 (Rasch et al. 2023): the input to A is
+  multiplied by a per-column chopper c_k = +/-1 that flips (with ``chop_prob``) after each
+  transfer of its column, and the reads are multiplied by c_k, which cancels A's offsets.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..crossbar.devices import PulsedDevice
+from ..crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig
+from .analog_sgd import _between_steps
+
+
+def _positive(name: str, v: float) -> float:
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {v}")
+    return float(v)
+
+
+def _count(name: str, v: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        raise ValueError(f"{name} must be an int >= 1, got {v!r}")
+    return int(v)
+
+
+class _TransferBase:
+    """Fast array A, slow array C, column pointer and transfer schedule."""
+
+    def __init__(self, out_size: int, in_size: int, device: PulsedDevice | str, *,
+                 slow_device: PulsedDevice | str | None = None, transfer_lr: float = 1.0, transfer_every: int = 1,
+                 columns_per_transfer: int = 1, pulse: PulseConfig | None = None, read: ReadConfig | None = None,
+                 seed: int = 0) -> None:
+        self.A = AnalogPulsedTile(out_size, in_size, device, pulse=pulse, read=read, seed=seed)
+        self.C = AnalogPulsedTile(out_size, in_size, slow_device if slow_device is not None else device,
+                                  pulse=pulse, read=read, seed=seed + 7919)
+        self.transfer_lr = _positive("transfer_lr", transfer_lr)
+        self.transfer_every = _count("transfer_every", transfer_every)
+        self.columns_per_transfer = _count("columns_per_transfer", columns_per_transfer)
+        self.in_size, self.out_size = in_size, out_size
+        self._col = 0
+        self._n_updates = 0
+        # A starts at the reset point (aihwkit resets the fast array before training).
+        self.A.set_weights(np.zeros((out_size, in_size)))
+
+    def _next_columns(self) -> list[int]:
+        cols = [(self._col + q) % self.in_size for q in range(self.columns_per_transfer)]
+        self._col = (self._col + self.columns_per_transfer) % self.in_size
+        return cols
+
+    def _read_column(self, k: int) -> np.ndarray:
+        e = np.zeros((1, self.in_size))
+        e[0, k] = 1.0
+        return self.A.forward(e)[0]
+
+    def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
+        self.A.update(x, -grad_out, lr)
+        _between_steps(self.A)
+        _between_steps(self.C)
+
+    def update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
+        self._fast_update(x, grad_out, lr)
+        self._n_updates += 1
+        if self._n_updates % self.transfer_every == 0:
+            for k in self._next_columns():
+                self._transfer(k)
+
+    def _transfer(self, k: int) -> None:
+        raise NotImplementedError
+
+    def set_weights(self, w: np.ndarray) -> None:
+        self.C.set_weights(w)
+
+
+class TikiTakaCell(_TransferBase):
+    """TTv1: W = gamma*A + C; column reads of A pulsed onto C with ``transfer_lr``."""
+
+    name = "tiki-taka"
+
+    def __init__(self, out_size: int, in_size: int, device: PulsedDevice | str, *, gamma: float = 0.0,
+                 **kwargs: object) -> None:
+        super().__init__(out_size, in_size, device, **kwargs)  # type: ignore[arg-type]
+        if not np.isfinite(gamma) or gamma < 0:
+            raise ValueError(f"gamma must be finite and >= 0, got {gamma}")
+        self.gamma = float(gamma)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        y = self.C.forward(x)
+        return y + self.gamma * self.A.forward(x) if self.gamma else y
+
+    def backward(self, d: np.ndarray) -> np.ndarray:
+        g = self.C.backward(d)
+        return g + self.gamma * self.A.backward(d) if self.gamma else g
+
+    def _transfer(self, k: int) -> None:
+        v = self._read_column(k)
+        if np.any(v != 0):
+            e = np.zeros((1, self.in_size))
+            e[0, k] = 1.0
+            self.C.update(e, v[None, :], self.transfer_lr)
+
+    def effective_weights(self) -> np.ndarray:
+        return self.C.weights + self.gamma * self.A.weights
+
+
+class TTv2Cell(_TransferBase):
+    """TTv2 / chopped TTv2: digital buffer H between A and C; whole pulses written to C; W = C."""
+
+    def __init__(self, out_size: int, in_size: int, device: PulsedDevice | str, *, max_pulses: int = 1,
+                 forget_buffer: bool = True, chopped: bool = False, chop_prob: float = 0.5,
+                 **kwargs: object) -> None:
+        super().__init__(out_size, in_size, device, **kwargs)  # type: ignore[arg-type]
+        self.max_pulses = _count("max_pulses", max_pulses)
+        if not 0.0 <= chop_prob <= 1.0:
+            raise ValueError(f"chop_prob must be in [0, 1], got {chop_prob}")
+        self.forget_buffer, self.chopped, self.chop_prob = bool(forget_buffer), bool(chopped), float(chop_prob)
+        self.name = "chopped-ttv2" if chopped else "ttv2"
+        self.H = np.zeros((out_size, in_size))
+        self.chopper = np.ones(in_size)
+        self._rng = np.random.default_rng([self.A.seed, 0xC40B])
+        self.dw_slow = self.C.granularity
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.C.forward(x)
+
+    def backward(self, d: np.ndarray) -> np.ndarray:
+        return self.C.backward(d)
+
+    def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
+        super()._fast_update(x * self.chopper if self.chopped else x, grad_out, lr)
+
+    def _transfer(self, k: int) -> None:
+        v = self._read_column(k) * (self.chopper[k] if self.chopped else 1.0)
+        h = self.H[:, k] + self.transfer_lr * v / self.dw_slow  # in units of slow-device pulses
+        n = np.clip(np.trunc(h), -self.max_pulses, self.max_pulses).astype(np.int32)
+        if np.any(n):
+            counts = np.zeros((self.out_size, self.in_size), dtype=np.int32)
+            counts[:, k] = n
+            self.C.apply_pulses(counts)
+        # aihwkit's forget_buffer: a column that fired restarts from zero, else keeps its residue.
+        self.H[:, k] = np.where(n != 0, 0.0, h) if self.forget_buffer else h - n
+        if self.chopped and self._rng.random() < self.chop_prob:
+            self.chopper[k] = -self.chopper[k]
+
+    def effective_weights(self) -> np.ndarray:
+        return self.C.weights
+
+
+def chopped_ttv2_cell(out_size: int, in_size: int, device: PulsedDevice | str, **kwargs: object) -> TTv2Cell:
+    """c-TTv2 (Rasch et al. 2023): :class:`TTv2Cell` with the chopper on."""
+    return TTv2Cell(out_size, in_size, device, chopped=True, **kwargs)  # type: ignore[arg-type]
+
+
+__all__ = ["TikiTakaCell", "TTv2Cell", "chopped_ttv2_cell"]
