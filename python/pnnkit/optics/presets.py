@@ -18,7 +18,8 @@ D2NN_LIN2018: dict[str, Any] = {
 }
 
 
-def d2nn_lin2018(*, nonideal: DiffractiveNonidealities | dict | None = None, input_upsample: int = 4,
+def d2nn_lin2018(*, nonideal: DiffractiveNonidealities | dict | None = None, input_shape: tuple[int, int] = (28, 28),
+                 input_upsample: int = 4,
                  detector_size_px: int = 20, detector_spacing_px: int = 40, gain: float = 300.0,
                  differential: bool = False, pad: bool = True, dtype: type | np.dtype = np.complex64,
                  init_seed: int = 0) -> DiffractiveNetwork:
@@ -47,6 +48,6 @@ def d2nn_lin2018(*, nonideal: DiffractiveNonidealities | dict | None = None, inp
         regions = np.concatenate([pos, neg])
         pairs = [(k, k + 10) for k in range(10)]
     return DiffractiveNetwork(shape, p["pitch_m"], p["wavelength_m"], [p["layer_spacing_m"]] * (p["n_layers"] + 1),
-                              regions, mask="phase", input_shape=(28, 28), input_upsample=input_upsample,
+                              regions, mask="phase", input_shape=input_shape, input_upsample=input_upsample,
                               differential_pairs=pairs, normalize=True, gain=gain, pad=pad, nonideal=nonideal,
                               dtype=dtype, init_seed=init_seed)
