@@ -276,46 +276,110 @@ void mesh_vjp(const MeshGeometry& g, const double* theta, const double* phi, con
     const std::size_t P = 2 * static_cast<std::size_t>(K) + N;
     const std::int64_t nblk = (batch + kBlock - 1) / kBlock;
     std::vector<double> partial(static_cast<std::size_t>(nblk) * P, 0.0);
-    const cd I(0.0, 1.0);
+    // Per block of kBlock samples: split re/im planes (mode-major, one lane per sample), so each
+    // MZI step is a SIMD loop over the samples; padded lanes carry zero gradient.
+    constexpr int L = static_cast<int>(kBlock);
+    const std::size_t NL = static_cast<std::size_t>(N) * L, KL = 2 * static_cast<std::size_t>(K) * L;
 #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (std::int64_t blk = 0; blk < nblk; ++blk) {
-        std::vector<cd> rec(2 * static_cast<std::size_t>(K)), v(N), gv(N);
+        std::vector<double> vr(NL, 0.0), vi(NL, 0.0), gr(NL, 0.0), gi(NL, 0.0), rr(KL), ri(KL);
         double* acc = partial.data() + static_cast<std::size_t>(blk) * P;
-        const std::int64_t s_end = std::min(batch, (blk + 1) * kBlock);
-        for (std::int64_t s = blk * kBlock; s < s_end; ++s) {
-            for (int j = 0; j < N; ++j) v[j] = cd(x[s * N + j]);
-            for (int k = 0; k < K; ++k) {
-                const int m = g.top[k];
-                const cd a = v[m], b = v[m + 1];
-                rec[2 * k] = a;
-                rec[2 * k + 1] = b;
-                const Mat2& M = st.m[k];
-                v[m] = cmul(M.a, a) + cmul(M.b, b);
-                v[m + 1] = cmul(M.c, a) + cmul(M.d, b);
+        const std::int64_t s0 = blk * kBlock;
+        const int nb = static_cast<int>(std::min<std::int64_t>(kBlock, batch - s0));
+        for (int t = 0; t < nb; ++t)
+            for (int j = 0; j < N; ++j) {
+                const std::size_t q = static_cast<std::size_t>(j) * L + t;
+                const std::complex<Real> xv = x[(s0 + t) * N + j], gv = grad_y[(s0 + t) * N + j];
+                vr[q] = xv.real();
+                vi[q] = xv.imag();
+                gr[q] = gv.real();
+                gi[q] = gv.imag();
             }
-            for (int j = 0; j < N; ++j) gv[j] = cd(grad_y[s * N + j]);
-            if (has_delta) {
-                for (int j = 0; j < N; ++j) {
-                    const cd yj = st.e_delta[j] * v[j];
-                    acc[2 * K + j] += std::real(std::conj(gv[j]) * I * yj);
-                    gv[j] *= std::conj(st.e_delta[j]);
-                }
+        for (int k = 0; k < K; ++k) {
+            const std::size_t m = static_cast<std::size_t>(g.top[k]) * L;
+            double* __restrict ar = vr.data() + m;
+            double* __restrict ai = vi.data() + m;
+            double* __restrict br = vr.data() + m + L;
+            double* __restrict bi = vi.data() + m + L;
+            std::copy(ar, ar + L, rr.data() + 2 * k * L);
+            std::copy(ai, ai + L, ri.data() + 2 * k * L);
+            std::copy(br, br + L, rr.data() + (2 * k + 1) * L);
+            std::copy(bi, bi + L, ri.data() + (2 * k + 1) * L);
+            const Mat2& M = st.m[k];
+            const double m0r = M.a.real(), m0i = M.a.imag(), m1r = M.b.real(), m1i = M.b.imag();
+            const double m2r = M.c.real(), m2i = M.c.imag(), m3r = M.d.real(), m3i = M.d.imag();
+            for (int t = 0; t < L; ++t) {
+                const double xr = ar[t], xi = ai[t], yr = br[t], yi = bi[t];
+                ar[t] = m0r * xr - m0i * xi + m1r * yr - m1i * yi;
+                ai[t] = m0r * xi + m0i * xr + m1r * yi + m1i * yr;
+                br[t] = m2r * xr - m2i * xi + m3r * yr - m3i * yi;
+                bi[t] = m2r * xi + m2i * xr + m3r * yi + m3i * yr;
             }
-            for (int k = K - 1; k >= 0; --k) {
-                const int m = g.top[k];
-                const cd a = rec[2 * k], b = rec[2 * k + 1];
-                const cd ga = gv[m], gb = gv[m + 1];
-                const Mat2& M = st.m[k];
-                const Mat2& D = st.dm_theta[k];
-                acc[k] += std::real(cmulc(ga, cmul(D.a, a) + cmul(D.b, b)) + cmulc(gb, cmul(D.c, a) + cmul(D.d, b)));
-                // dM/dphi = M diag(i, 0): Re(conj(ga) M.a i a + conj(gb) M.c i a) = -Im(...)
-                acc[K + k] -= std::imag(cmul(cmulc(ga, M.a) + cmulc(gb, M.c), a));
-                gv[m] = cmulc(M.a, ga) + cmulc(M.c, gb);
-                gv[m + 1] = cmulc(M.b, ga) + cmulc(M.d, gb);
-            }
-            if (grad_x)
-                for (int j = 0; j < N; ++j) grad_x[s * N + j] = std::complex<Real>(gv[j]);
         }
+        if (has_delta) {
+            for (int j = 0; j < N; ++j) {
+                const double er = st.e_delta[j].real(), ei = st.e_delta[j].imag();
+                double* __restrict g_r = gr.data() + static_cast<std::size_t>(j) * L;
+                double* __restrict g_i = gi.data() + static_cast<std::size_t>(j) * L;
+                const double* y_r = vr.data() + static_cast<std::size_t>(j) * L;
+                const double* y_i = vi.data() + static_cast<std::size_t>(j) * L;
+                double sum = 0.0;
+                for (int t = 0; t < L; ++t) {
+                    // y = e z; dL/ddelta = Re(conj(g) i y) = g_i y_r - g_r y_i
+                    const double yr = er * y_r[t] - ei * y_i[t], yi = er * y_i[t] + ei * y_r[t];
+                    sum += g_i[t] * yr - g_r[t] * yi;
+                    const double nr = er * g_r[t] + ei * g_i[t], ni2 = er * g_i[t] - ei * g_r[t];  // conj(e) g
+                    g_r[t] = nr;
+                    g_i[t] = ni2;
+                }
+                acc[2 * K + j] += sum;
+            }
+        }
+        for (int k = K - 1; k >= 0; --k) {
+            const std::size_t m = static_cast<std::size_t>(g.top[k]) * L;
+            double* __restrict gar = gr.data() + m;
+            double* __restrict gai = gi.data() + m;
+            double* __restrict gbr = gr.data() + m + L;
+            double* __restrict gbi = gi.data() + m + L;
+            const double* ar = rr.data() + 2 * k * L;
+            const double* ai = ri.data() + 2 * k * L;
+            const double* br = rr.data() + (2 * k + 1) * L;
+            const double* bi = ri.data() + (2 * k + 1) * L;
+            const Mat2& M = st.m[k];
+            const Mat2& D = st.dm_theta[k];
+            const double m0r = M.a.real(), m0i = M.a.imag(), m1r = M.b.real(), m1i = M.b.imag();
+            const double m2r = M.c.real(), m2i = M.c.imag(), m3r = M.d.real(), m3i = M.d.imag();
+            const double d0r = D.a.real(), d0i = D.a.imag(), d1r = D.b.real(), d1i = D.b.imag();
+            const double d2r = D.c.real(), d2i = D.c.imag(), d3r = D.d.real(), d3i = D.d.imag();
+            double st_theta = 0.0, st_phi = 0.0;
+            for (int t = 0; t < L; ++t) {
+                const double xr = ar[t], xi = ai[t], yr = br[t], yi = bi[t];
+                const double g0r = gar[t], g0i = gai[t], g1r = gbr[t], g1i = gbi[t];
+                // u = dM/dtheta [a; b]; dL/dtheta = Re(conj(ga) u0 + conj(gb) u1)
+                const double u0r = d0r * xr - d0i * xi + d1r * yr - d1i * yi;
+                const double u0i = d0r * xi + d0i * xr + d1r * yi + d1i * yr;
+                const double u1r = d2r * xr - d2i * xi + d3r * yr - d3i * yi;
+                const double u1i = d2r * xi + d2i * xr + d3r * yi + d3i * yr;
+                st_theta += g0r * u0r + g0i * u0i + g1r * u1r + g1i * u1i;
+                // dM/dphi = M diag(i, 0): dL/dphi = -Im((conj(ga) M.a + conj(gb) M.c) a)
+                const double wr = g0r * m0r + g0i * m0i + g1r * m2r + g1i * m2i;
+                const double wi = g0r * m0i - g0i * m0r + g1r * m2i - g1i * m2r;
+                st_phi -= wr * xi + wi * xr;
+                // g_in = M^H g_out
+                gar[t] = m0r * g0r + m0i * g0i + m2r * g1r + m2i * g1i;
+                gai[t] = m0r * g0i - m0i * g0r + m2r * g1i - m2i * g1r;
+                gbr[t] = m1r * g0r + m1i * g0i + m3r * g1r + m3i * g1i;
+                gbi[t] = m1r * g0i - m1i * g0r + m3r * g1i - m3i * g1r;
+            }
+            acc[k] += st_theta;
+            acc[K + k] += st_phi;
+        }
+        if (grad_x)
+            for (int t = 0; t < nb; ++t)
+                for (int j = 0; j < N; ++j) {
+                    const std::size_t q = static_cast<std::size_t>(j) * L + t;
+                    grad_x[(s0 + t) * N + j] = std::complex<Real>(static_cast<Real>(gr[q]), static_cast<Real>(gi[q]));
+                }
     }
     std::vector<double> gt(K, 0.0), gp(K, 0.0);
     std::vector<double> gd(N, 0.0);
