@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -61,7 +62,9 @@ def main() -> None:
     if args.threads:
         pnnkit.set_num_threads(args.threads)
     rows = []
-    print(f"pnnkit {pnnkit.__version__}, threads={pnnkit.get_num_threads()}, {platform.processor() or platform.machine()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"pnnkit {pnnkit.__version__}, threads={pnnkit.get_num_threads()}, cpus={os.cpu_count()}, "
+          f"load average {load:.1f} ({platform.processor() or platform.machine()})")
     print(f"{'N':>5} {'batch':>6} {'dtype':>10} {'pnnkit ms':>10} {'np-cols ms':>11} {'np-dense ms':>12} "
           f"{'x np-cols':>10} {'x np-dense':>11}")
     for n, batch in SIZES:
@@ -88,7 +91,7 @@ def main() -> None:
                   f"{t_dense * 1e3:12.3f} {row['speedup_vs_columns']:10.1f} {row['speedup_vs_dense']:11.2f}")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"threads": pnnkit.get_num_threads(), "rows": rows}, fh, indent=1)
+            json.dump({"threads": pnnkit.get_num_threads(), "load_average": load, "rows": rows}, fh, indent=1)
 
 
 if __name__ == "__main__":
