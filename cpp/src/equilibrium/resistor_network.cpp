@@ -22,7 +22,7 @@ std::int64_t find_root(std::vector<std::int64_t>& parent, std::int64_t x) {
 
 // Right-hand sides are solved in blocks of this many columns. The block size is fixed (not
 // derived from the thread count) so that every column sees the same arithmetic for any thread count.
-constexpr std::int64_t kRhsBlock = 16;
+constexpr std::int64_t kRhsBlock = 16;  // also the SIMD width of the block solves
 
 }  // namespace
 
@@ -155,26 +155,60 @@ void ResistorNetwork::solve(const double* v_clamped, const double* currents, std
     const std::int64_t n_blocks = (batch + kRhsBlock - 1) / kRhsBlock;
     const auto& free_nodes = graph_.free_nodes;
     const auto& clamped = graph_.clamped;
+    // The LDLT factor P A P^T = L D L^T (L unit lower, CSC). Solving a block of right-hand sides with
+    // one pass over L (each row of the block contiguous) reads the factor once per block instead of
+    // once per column, which is what makes the batched solve memory-efficient.
+    const auto& Lm = ldlt_.matrixL().nestedExpression();
+    const auto* Lp = Lm.outerIndexPtr();
+    const auto* Li = Lm.innerIndexPtr();
+    const double* Lx = Lm.valuePtr();
+    const auto& D = ldlt_.vectorD();
+    const auto& perm = ldlt_.permutationP().indices();
 #pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {
         const std::int64_t b0 = blk * kRhsBlock, nb = std::min(kRhsBlock, batch - b0);
-        Eigen::MatrixXd vc(nc, nb), rhs(nf, nb);
-        for (std::int64_t b = 0; b < nb; ++b) {
-            const double* vrow = v_clamped + (b0 + b) * nc;
-            for (std::int64_t c = 0; c < nc; ++c) vc(c, b) = vrow[c];
-            if (currents != nullptr) {
-                const double* irow = currents + (b0 + b) * n;
-                for (std::int64_t f = 0; f < nf; ++f) rhs(f, b) = irow[free_nodes[f]];
-            } else {
-                rhs.col(b).setZero();
+        // y[row * kRhsBlock + s]: permuted right-hand sides; padded columns stay zero.
+        std::vector<double> y(nf * kRhsBlock, 0.0);
+        for (std::int64_t s = 0; s < nb; ++s) {
+            const double* vrow = v_clamped + (b0 + s) * nc;
+            const double* irow = currents ? currents + (b0 + s) * n : nullptr;
+            for (std::int64_t f = 0; f < nf; ++f) {
+                double r = irow ? irow[free_nodes[f]] : 0.0;
+                for (Eigen::SparseMatrix<double, Eigen::RowMajor>::InnerIterator it(L_fc_, f); it; ++it)
+                    r -= it.value() * vrow[it.col()];
+                y[perm[f] * kRhsBlock + s] = r;
             }
         }
-        rhs.noalias() -= L_fc_ * vc;
-        const Eigen::MatrixXd vf = ldlt_.solve(rhs);
-        for (std::int64_t b = 0; b < nb; ++b) {
-            double* orow = out + (b0 + b) * n;
-            for (std::int64_t f = 0; f < nf; ++f) orow[free_nodes[f]] = vf(f, b);
-            for (std::int64_t c = 0; c < nc; ++c) orow[clamped[c]] = vc(c, b);
+        for (std::int64_t j = 0; j < nf; ++j) {  // L z = P b (forward, unit diagonal)
+            const double* yj = &y[j * kRhsBlock];
+            for (Eigen::Index k = Lp[j]; k < Lp[j + 1]; ++k) {
+                const Eigen::Index i = Li[k];
+                if (i <= j) continue;
+                double* yi = &y[i * kRhsBlock];
+                const double l = Lx[k];
+                for (std::int64_t s = 0; s < kRhsBlock; ++s) yi[s] -= l * yj[s];
+            }
+        }
+        for (std::int64_t j = 0; j < nf; ++j) {  // D w = z
+            const double inv = 1.0 / D[j];
+            double* yj = &y[j * kRhsBlock];
+            for (std::int64_t s = 0; s < kRhsBlock; ++s) yj[s] *= inv;
+        }
+        for (std::int64_t j = nf - 1; j >= 0; --j) {  // L^T u = w (backward)
+            double* yj = &y[j * kRhsBlock];
+            for (Eigen::Index k = Lp[j]; k < Lp[j + 1]; ++k) {
+                const Eigen::Index i = Li[k];
+                if (i <= j) continue;
+                const double* yi = &y[i * kRhsBlock];
+                const double l = Lx[k];
+                for (std::int64_t s = 0; s < kRhsBlock; ++s) yj[s] -= l * yi[s];
+            }
+        }
+        for (std::int64_t s = 0; s < nb; ++s) {  // x = P^T u
+            double* orow = out + (b0 + s) * n;
+            const double* vrow = v_clamped + (b0 + s) * nc;
+            for (std::int64_t f = 0; f < nf; ++f) orow[free_nodes[f]] = y[perm[f] * kRhsBlock + s];
+            for (std::int64_t c = 0; c < nc; ++c) orow[clamped[c]] = vrow[c];
         }
     }
 }
