@@ -169,6 +169,8 @@ def test_resistor_job_and_checkpoint(tmp_path):
         model, _ = io.load(tmp_path / f"{method}.npz")
         x = np.array([[0.3, -0.7]])
         np.testing.assert_allclose(model(x), out["model"](x))
+        ev = resistor.evaluate(model, data, args, {"config": {"seed": 0, "job_config": out["config"]}})
+        assert ev["test_rel_error"] == pytest.approx(out["results"]["test_rel_error"], rel=1e-9)
     args = parser.parse_args(["--method", "ep", "--epochs", "1", "--seed", "0", "--hidden", "8"])
     out = resistor.run(args, data, lambda e, n, r: seen.append(("ep", e)))
     assert 0.0 <= out["results"]["test_acc"] <= 1.0 and out["model"](data.x_test[:4]).shape == (4, 10)

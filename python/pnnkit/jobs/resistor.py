@@ -112,3 +112,23 @@ def _run_cl(args, data, progress, epochs, batch, lr) -> dict:
     config = {**model.config(), **task, "eta": eta, "alpha": lr, "epochs": epochs, "batch_size": batch,
               "sign_only": sign, "levels": args.levels if sign else None}
     return {"model": model, "history": hist, "results": results, "config": config}
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    """``pnnkit eval`` takes no resistor-specific options."""
+
+
+def evaluate(model: Any, data: DataSplit, args: argparse.Namespace, metadata: dict) -> dict:
+    """Re-evaluate a saved resistor run (accuracy, or relative error on the linear task)."""
+    cfg = metadata.get("config", {})
+    job_cfg = cfg.get("job_config", {})
+    if isinstance(model, DeepResistiveClassifier):
+        return {"test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
+                "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train))}
+    if job_cfg.get("task") == "linear":
+        x, y, _ = make_linear_regression(n_samples=256, seed=int(cfg.get("seed", 0)))
+        y = 0.5 * y
+        rel = lambda a, b: float(np.linalg.norm(model(a) - b) / np.linalg.norm(b))  # noqa: E731
+        return {"train_rel_error": rel(x[:200], y[:200]), "test_rel_error": rel(x[200:], y[200:])}
+    return {"test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
+            "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train))}
