@@ -238,3 +238,28 @@ def test_module_contract_forward_counts_queries(data):
     assert net.config()["sizes"] == [6, 5, 4, 3]
     rebuilt = HopfieldNetwork(**net.config())
     assert [n for n, _ in rebuilt.named_parameters()] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+def test_every_gemm_code_path_gives_the_same_relaxation(tmp_path):
+    # The packed GEMM picks AVX-512 / AVX2 / baseline at run time; PNNKIT_HOPFIELD_ISA caps it.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, sys\n"
+        "from pnnkit.equilibrium.hopfield import HopfieldNetwork\n"
+        "net = HopfieldNetwork((37, 29, 11), seed=2, dtype=np.float64)\n"
+        "x = np.random.default_rng(0).random((45, 37))\n"
+        "r = net.relax(x, n_iter=15)\n"
+        "g = net.param_grad_at(x, r.states)\n"
+        "np.save(sys.argv[1], np.concatenate([s.ravel() for s in r.states] + [g['W1'].ravel(), g['W2'].ravel()]))\n"
+    )
+    outs = []
+    for isa in ("baseline", "avx2", "native"):
+        env = dict(os.environ, PNNKIT_HOPFIELD_ISA=isa)
+        path = tmp_path / f"{isa}.npy"
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
+        outs.append(np.load(path))
+    np.testing.assert_allclose(outs[0], outs[1], atol=1e-12)
+    np.testing.assert_allclose(outs[0], outs[2], atol=1e-12)

@@ -75,18 +75,20 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
         for (int l = 2; l <= L; ++l) packed_gemm(s[l - 1], rows, n[l - 1], Wp[l], P[l].data(), n[l]);
         for (int l = 1; l < L; ++l) packed_gemm(s[l + 1], rows, n[l + 1], Wtp[l], Q[l].data(), n[l]);
 
-        // dF/ds_l = s_l - b_l - P_l - Q_l (+ 2 beta (s_L - y) on the output layer), vectorised.
-        for (int l = 1; l <= L; ++l) {
-            MapA S(s[l], rows, n[l]);
-            const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
-            auto g = G[l].array();
-            if (l < L) g = S - P[l].array() - Q[l].array();
-            else g = S - P[l].array();
-            g.rowwise() -= bl;
-            if (l == L && has_y) g += two_beta * (S - MapCA(y + r0 * n[L], rows, n[L]));
-        }
-        // Energy, cost and residual are only needed at the end, for a trace or for early stopping.
-        if (last || out.trace || need_resid || (t == 0 && out.initial)) {
+        // Energy, cost and residual are only needed at the end, for a trace or for early stopping;
+        // otherwise the gradient is fused into the update below.
+        const bool need_stats = last || out.trace || need_resid || (t == 0 && out.initial);
+        if (need_stats) {
+            // dF/ds_l = s_l - b_l - P_l - Q_l (+ 2 beta (s_L - y) on the output layer), vectorised.
+            for (int l = 1; l <= L; ++l) {
+                MapA S(s[l], rows, n[l]);
+                const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
+                auto g = G[l].array();
+                if (l < L) g = S - P[l].array() - Q[l].array();
+                else g = S - P[l].array();
+                g.rowwise() -= bl;
+                if (l == L && has_y) g += two_beta * (S - MapCA(y + r0 * n[L], rows, n[L]));
+            }
             std::fill(energy.begin(), energy.end(), 0.0);
             std::fill(cost.begin(), cost.end(), 0.0);
             std::fill(resid.begin(), resid.end(), 0.0);
@@ -132,7 +134,21 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
         }
         for (int l = 1; l <= L; ++l) {
             MapA S(s[l], rows, n[l]);
-            if (all) {
+            if (!need_stats) {
+                // fused: s <- clip(s - eps (s - b - P - Q [+ 2 beta (s - y)]), 0, 1), row by row
+                const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    auto sr = S.row(r);
+                    if (l < L) {
+                        sr = (sr - eps * (sr - bl - P[l].array().row(r) - Q[l].array().row(r))).cwiseMax(T(0)).cwiseMin(T(1));
+                    } else if (has_y) {
+                        const auto yr = MapCA(y + (r0 + r) * n[L], 1, n[L]);
+                        sr = (sr - eps * (sr - bl - P[l].array().row(r) + two_beta * (sr - yr))).cwiseMax(T(0)).cwiseMin(T(1));
+                    } else {
+                        sr = (sr - eps * (sr - bl - P[l].array().row(r))).cwiseMax(T(0)).cwiseMin(T(1));
+                    }
+                }
+            } else if (all) {
                 S = (S - eps * G[l].array()).cwiseMax(T(0)).cwiseMin(T(1));
             } else {
                 for (std::int64_t r = 0; r < rows; ++r)
@@ -141,8 +157,6 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
             }
         }
         for (std::int64_t r = 0; r < rows; ++r) updates[r] += active[r];
-        // A non-finite drive would make the clipped state silently finite: check G here.
-        if (!G[L].allFinite()) return false;
     }
     int mx = 0;
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -188,8 +202,9 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
     // Pack W_l (for rho(s_{l-1}) W_l) and W_{l+1}^T (for rho(s_{l+1}) W_{l+1}^T) once per call.
     const int L = net.n_layers();
     std::vector<detail::PackedB<T>> Wp(L + 1), Wtp(L + 1);
-    for (int l = 1; l <= L; ++l) Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l]);
-    for (int l = 1; l < L; ++l) Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], true);
+    const std::int64_t nr = packed_nr<T>();
+    for (int l = 1; l <= L; ++l) Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l], nr);
+    for (int l = 1; l < L; ++l) Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], nr, true);
     const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
     std::atomic<bool> finite{true};
     std::vector<int> block_updates(n_blocks, 0);
@@ -244,7 +259,7 @@ void hopfield_param_grad(const HopfieldNet<T>& net, const T* x, std::int64_t bat
     for (int l = 1; l <= L; ++l) {
         const std::int64_t n_blocks = (n[l - 1] + kGradBlock - 1) / kGradBlock;
         const RowMat<T> At = rho[l - 1].transpose();  // (n_{l-1} x batch), rows split across threads
-        const detail::PackedB<T> Sp(rho[l].data(), batch, n[l], n[l]);
+        const detail::PackedB<T> Sp(rho[l].data(), batch, n[l], n[l], packed_nr<T>());
         T* g = gW[l - 1];
 #pragma omp parallel for schedule(static) num_threads(n_threads)
         for (std::int64_t k = 0; k < n_blocks; ++k) {

@@ -1,38 +1,71 @@
-// Run-time dispatch of the packed GEMM of hopfield_gemm.hpp: the AVX2+FMA build of the
-// micro-kernel where the CPU has it, the portable (baseline ISA) build elsewhere.
+// Run-time dispatch of the packed GEMM of hopfield_gemm.hpp: the AVX-512 or AVX2+FMA build of
+// the micro-kernel where the CPU has it, the portable (baseline ISA) build elsewhere.
 #include "hopfield_gemm.hpp"
+
+#include <cstdlib>
+#include <cstring>
 
 namespace pnnkit {
 namespace equilibrium {
 
 namespace {
 
+enum class Isa { Baseline, Avx2, Avx512 };
+
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define PNNKIT_HOPFIELD_X86 1
-template <typename T>
 // fp-contract: let the compiler fuse multiply-adds (the ISO -std=c++17 default forbids it).
-__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) void gemm_avx2(const T* A, std::int64_t m, std::int64_t lda,
-                                                   const detail::PackedB<T>& B, T* C, std::int64_t ldc) {
-    detail::gemm_body<T>(A, m, lda, B, C, ldc);
+template <typename T>
+__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) void gemm_avx2(
+    const T* A, std::int64_t m, std::int64_t lda, const detail::PackedB<T>& B, T* C, std::int64_t ldc) {
+    detail::gemm_body<T, 32>(A, m, lda, B, C, ldc);
 }
-bool cpu_has_avx2() {
-    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return has;
+template <typename T>
+__attribute__((target("avx512f,avx2,fma"), optimize("fp-contract=fast"))) void gemm_avx512(
+    const T* A, std::int64_t m, std::int64_t lda, const detail::PackedB<T>& B, T* C, std::int64_t ldc) {
+    detail::gemm_body<T, 64>(A, m, lda, B, C, ldc);
 }
+// PNNKIT_HOPFIELD_ISA=baseline|avx2 caps the kernel (to test every code path on one machine).
+Isa detect() {
+    __builtin_cpu_init();
+    const char* cap = std::getenv("PNNKIT_HOPFIELD_ISA");
+    if (cap && std::strcmp(cap, "baseline") == 0) return Isa::Baseline;
+    if (cap && std::strcmp(cap, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? Isa::Avx2 : Isa::Baseline;
+    if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+    return Isa::Baseline;
+}
+#else
+Isa detect() { return Isa::Baseline; }
 #endif
+
+Isa isa() {
+    static const Isa value = detect();
+    return value;
+}
 
 template <typename T>
 void gemm_dispatch(const T* A, std::int64_t m, std::int64_t lda, const detail::PackedB<T>& B, T* C, std::int64_t ldc) {
 #ifdef PNNKIT_HOPFIELD_X86
-    if (cpu_has_avx2()) {
-        gemm_avx2<T>(A, m, lda, B, C, ldc);
-        return;
+    switch (isa()) {
+        case Isa::Avx512: gemm_avx512<T>(A, m, lda, B, C, ldc); return;
+        case Isa::Avx2: gemm_avx2<T>(A, m, lda, B, C, ldc); return;
+        default: break;
     }
 #endif
-    detail::gemm_body<T>(A, m, lda, B, C, ldc);
+    detail::gemm_body<T, 16>(A, m, lda, B, C, ldc);
 }
 
 }  // namespace
+
+template <typename T>
+std::int64_t packed_nr() {
+    const int bytes = isa() == Isa::Avx512 ? 64 : (isa() == Isa::Avx2 ? 32 : 16);
+    return 2 * bytes / static_cast<std::int64_t>(sizeof(T));
+}
+template std::int64_t packed_nr<float>();
+template std::int64_t packed_nr<double>();
 
 void packed_gemm(const float* A, std::int64_t m, std::int64_t lda, const detail::PackedB<float>& B, float* C,
                  std::int64_t ldc) {

@@ -14,54 +14,54 @@ namespace pnnkit {
 namespace equilibrium {
 namespace detail {
 
-template <typename T>
-struct Vec;
-template <>
-struct Vec<float> {
-    typedef float type __attribute__((vector_size(32)));
-    typedef float utype __attribute__((vector_size(32), aligned(4)));
-    static constexpr int width = 8;
-};
-template <>
-struct Vec<double> {
-    typedef double type __attribute__((vector_size(32)));
-    typedef double utype __attribute__((vector_size(32), aligned(8)));
-    static constexpr int width = 4;
+// A SIMD vector of BYTES bytes of T (GCC/Clang vector extension); utype allows unaligned access.
+template <typename T, int BYTES>
+struct Vec {
+    typedef T type __attribute__((vector_size(BYTES)));
+    typedef T utype __attribute__((vector_size(BYTES), aligned(sizeof(T))));
+    static constexpr int width = BYTES / static_cast<int>(sizeof(T));
 };
 
-// B (k x n, row-major, leading dimension ldb) packed into panels of NR = 2 vectors of columns.
+// B (k x n, row-major, leading dimension ldb) packed into zero-padded panels of `nr` columns
+// (nr = two SIMD vectors of the kernel that will consume it).
 template <typename T>
 struct PackedB {
-    static constexpr int NR = 2 * Vec<T>::width;
-    std::int64_t k = 0, n = 0, panels = 0;
-    std::vector<T> data;  // panels x k x NR
+    std::int64_t k = 0, n = 0, panels = 0, nr = 0;
+    std::vector<T> data;  // panels x k x nr
 
     PackedB() = default;
-    PackedB(const T* B, std::int64_t k_, std::int64_t n_, std::int64_t ldb, bool transposed = false) { pack(B, k_, n_, ldb, transposed); }
+    PackedB(const T* B, std::int64_t k_, std::int64_t n_, std::int64_t ldb, std::int64_t nr_, bool transposed = false) {
+        pack(B, k_, n_, ldb, nr_, transposed);
+    }
 
     // transposed: B is given as its transpose Bt (n x k, row-major, leading dimension ldb).
-    void pack(const T* B, std::int64_t k_, std::int64_t n_, std::int64_t ldb, bool transposed = false) {
+    void pack(const T* B, std::int64_t k_, std::int64_t n_, std::int64_t ldb, std::int64_t nr_, bool transposed = false) {
         k = k_;
         n = n_;
-        panels = (n + NR - 1) / NR;
-        data.assign(static_cast<std::size_t>(panels * k * NR), T(0));
+        nr = nr_;
+        panels = (n + nr - 1) / nr;
+        data.assign(static_cast<std::size_t>(panels * k * nr), T(0));
         for (std::int64_t jp = 0; jp < panels; ++jp) {
-            const std::int64_t j0 = jp * NR, nj = std::min<std::int64_t>(NR, n - j0);
-            T* dst = data.data() + jp * k * NR;
-            for (std::int64_t p = 0; p < k; ++p)
+            const std::int64_t j0 = jp * nr, nj = std::min<std::int64_t>(nr, n - j0);
+            T* dst = data.data() + jp * k * nr;
+            if (transposed) {
                 for (std::int64_t j = 0; j < nj; ++j)
-                    dst[p * NR + j] = transposed ? B[(j0 + j) * ldb + p] : B[p * ldb + j0 + j];
+                    for (std::int64_t p = 0; p < k; ++p) dst[p * nr + j] = B[(j0 + j) * ldb + p];
+            } else {
+                for (std::int64_t p = 0; p < k; ++p)
+                    std::memcpy(dst + p * nr, B + p * ldb + j0, sizeof(T) * static_cast<std::size_t>(nj));
+            }
         }
     }
 };
 
-// MR rows of C (columns [j0, j0 + nj) of one panel) = A rows * panel.
-template <typename T, int MR>
+// MR rows of C (columns [j0, j0 + nj) of one panel) = A rows * panel; two vectors per row.
+template <typename T, int MR, int BYTES>
 inline __attribute__((always_inline)) void micro_kernel(const T* A, std::int64_t lda, const T* panel, std::int64_t k,
                                                         T* C, std::int64_t ldc, std::int64_t nj) {
-    typedef typename Vec<T>::type V;
-    typedef typename Vec<T>::utype VU;
-    constexpr int W = Vec<T>::width;
+    typedef typename Vec<T, BYTES>::type V;
+    typedef typename Vec<T, BYTES>::utype VU;
+    constexpr int W = Vec<T, BYTES>::width;
     V acc0[MR], acc1[MR];
     for (int r = 0; r < MR; ++r) {
         acc0[r] = V{};
@@ -82,28 +82,28 @@ inline __attribute__((always_inline)) void micro_kernel(const T* A, std::int64_t
             *reinterpret_cast<VU*>(C + r * ldc + W) = acc1[r];
         }
     } else {
-        alignas(32) T tmp[2 * W];
+        T tmp[2 * W];
         for (int r = 0; r < MR; ++r) {
-            *reinterpret_cast<V*>(tmp) = acc0[r];
-            *reinterpret_cast<V*>(tmp + W) = acc1[r];
+            *reinterpret_cast<VU*>(tmp) = acc0[r];
+            *reinterpret_cast<VU*>(tmp + W) = acc1[r];
             std::memcpy(C + r * ldc, tmp, sizeof(T) * static_cast<std::size_t>(nj));
         }
     }
 }
 
-template <typename T>
+template <typename T, int BYTES>
 inline __attribute__((always_inline)) void gemm_body(const T* A, std::int64_t m, std::int64_t lda, const PackedB<T>& B,
                                                      T* C, std::int64_t ldc) {
-    constexpr int NR = PackedB<T>::NR;
+    const std::int64_t NR = B.nr;
     for (std::int64_t jp = 0; jp < B.panels; ++jp) {
         const std::int64_t j0 = jp * NR, nj = std::min<std::int64_t>(NR, B.n - j0);
         const T* panel = B.data.data() + jp * B.k * NR;
         std::int64_t i = 0;
-        for (; i + 4 <= m; i += 4) micro_kernel<T, 4>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj);
+        for (; i + 4 <= m; i += 4) micro_kernel<T, 4, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj);
         switch (m - i) {
-            case 3: micro_kernel<T, 3>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
-            case 2: micro_kernel<T, 2>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
-            case 1: micro_kernel<T, 1>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
+            case 3: micro_kernel<T, 3, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
+            case 2: micro_kernel<T, 2, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
+            case 1: micro_kernel<T, 1, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
             default: break;
         }
     }
@@ -111,7 +111,10 @@ inline __attribute__((always_inline)) void gemm_body(const T* A, std::int64_t m,
 
 }  // namespace detail
 
-// C (m x B.n, row-major, ldc) = A (m x B.k, row-major, lda) * B. Defined in hopfield_gemm.cpp.
+// Panel width (columns) that packed_gemm expects on this CPU for T.
+template <typename T>
+std::int64_t packed_nr();
+// C (m x B.n, row-major, ldc) = A (m x B.k, row-major, lda) * B, B packed with packed_nr<T>().
 void packed_gemm(const float* A, std::int64_t m, std::int64_t lda, const detail::PackedB<float>& B, float* C,
                  std::int64_t ldc);
 void packed_gemm(const double* A, std::int64_t m, std::int64_t lda, const detail::PackedB<double>& B, double* C,
