@@ -18,7 +18,6 @@ import time
 import warnings
 
 import numpy as np
-
 import pnnkit
 from pnnkit.equilibrium.diode import DeepResistiveNetwork, DiodeNetwork, coordinate_descent_reference
 from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph
@@ -36,8 +35,12 @@ def _median_time(fn, repeats: int) -> float:
 def grid_network(side: int, seed: int = 0) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     """A side x side resistor grid: random conductances, 16 sources on the left edge, ground on the right."""
     idx = np.arange(side * side).reshape(side, side)
-    edges = np.concatenate([np.stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()], 1),
-                            np.stack([idx[:-1, :].ravel(), idx[1:, :].ravel()], 1)])
+    edges = np.concatenate(
+        [
+            np.stack([idx[:, :-1].ravel(), idx[:, 1:].ravel()], 1),
+            np.stack([idx[:-1, :].ravel(), idx[1:, :].ravel()], 1),
+        ]
+    )
     g = np.random.default_rng(seed).uniform(0.5, 2.0, len(edges))
     sources = idx[np.linspace(0, side - 1, 16).astype(int), 0]
     ground = idx[:, -1]
@@ -63,11 +66,14 @@ def bench_linear(side: int = 100, n_rhs: int = 256, repeats: int = 5) -> dict:
         return res
     free = np.setdiff1d(np.arange(n), clamped)
     i, j = edges[:, 0], edges[:, 1]
-    lap = sp.coo_matrix((np.concatenate([g, g, -g, -g]), (np.concatenate([i, j, i, j]),
-                                                          np.concatenate([i, j, j, i]))), shape=(n, n)).tocsr()
+    lap = sp.coo_matrix(
+        (np.concatenate([g, g, -g, -g]), (np.concatenate([i, j, i, j]), np.concatenate([i, j, j, i]))),
+        shape=(n, n),
+    ).tocsr()
     lff = lap[free][:, free].tocsc()
     lfc = lap[free][:, clamped]
     rhs = -(lfc @ vc.T)
+
     # The fairest SuperLU set-up for an SPD matrix: symmetric mode with a minimum-degree ordering on
     # A^T + A; solving column by column is faster than its multi-RHS call here.
     def factor():
@@ -82,9 +88,12 @@ def bench_linear(side: int = 100, n_rhs: int = 256, repeats: int = 5) -> dict:
     res["scipy_spsolve_s"] = _median_time(lambda: spla.spsolve(lff, rhs), max(1, repeats // 2))
     res["max_abs_diff_V"] = float(np.abs(solve_columns(lu).T - v[:, free]).max())
     res["ratio_solve_vs_splu"] = res["scipy_splu_solve_s"] / res["pnnkit_solve_s"]
-    res["ratio_total_vs_splu"] = ((res["scipy_splu_factorize_s"] + res["scipy_splu_solve_s"])
-                                 / (res["pnnkit_factorize_s"] + res["pnnkit_solve_s"]))
-    res["ratio_total_vs_spsolve"] = res["scipy_spsolve_s"] / (res["pnnkit_factorize_s"] + res["pnnkit_solve_s"])
+    res["ratio_total_vs_splu"] = (res["scipy_splu_factorize_s"] + res["scipy_splu_solve_s"]) / (
+        res["pnnkit_factorize_s"] + res["pnnkit_solve_s"]
+    )
+    res["ratio_total_vs_spsolve"] = res["scipy_spsolve_s"] / (
+        res["pnnkit_factorize_s"] + res["pnnkit_solve_s"]
+    )
     return res
 
 
@@ -94,8 +103,9 @@ def _fixed_sweeps(net: DiodeNetwork, vc: np.ndarray, sweeps: int) -> np.ndarray:
         return net.solve(vc, max_sweeps=sweeps, tol_V=1e-300)
 
 
-def bench_diode_graph(n_nodes: int = 400, n_edges: int = 1600, batch: int = 256, sweeps: int = 20,
-                      repeats: int = 3) -> dict:
+def bench_diode_graph(
+    n_nodes: int = 400, n_edges: int = 1600, batch: int = 256, sweeps: int = 20, repeats: int = 3
+) -> dict:
     """Random graph with diode-bounded nodes: C++ vs numpy node-by-node coordinate descent."""
     rng = np.random.default_rng(2)
     edges = random_connected_graph(n_nodes, n_edges, seed=2)
@@ -106,12 +116,24 @@ def bench_diode_graph(n_nodes: int = 400, n_edges: int = 1600, batch: int = 256,
     net = DiodeNetwork(n_nodes, edges, g, cl, lo, hi)
     vc = rng.uniform(-1, 1, (batch, cl.size))
     t_c = _median_time(lambda: _fixed_sweeps(net, vc, sweeps), repeats)
-    t_np = _median_time(lambda: coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps),
-                        max(1, repeats // 2))
-    diff = np.abs(_fixed_sweeps(net, vc, sweeps)
-                  - coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps)).max()
-    return {"n_nodes": n_nodes, "n_edges": n_edges, "batch": batch, "sweeps": sweeps, "pnnkit_s": t_c,
-            "numpy_node_gs_s": t_np, "ratio": t_np / t_c, "max_abs_diff_V": float(diff)}
+    t_np = _median_time(
+        lambda: coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps),
+        max(1, repeats // 2),
+    )
+    diff = np.abs(
+        _fixed_sweeps(net, vc, sweeps)
+        - coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps)
+    ).max()
+    return {
+        "n_nodes": n_nodes,
+        "n_edges": n_edges,
+        "batch": batch,
+        "sweeps": sweeps,
+        "pnnkit_s": t_c,
+        "numpy_node_gs_s": t_np,
+        "ratio": t_np / t_c,
+        "max_abs_diff_V": float(diff),
+    }
 
 
 def drn_block_reference(model: DeepResistiveNetwork, x: np.ndarray, sweeps: int) -> np.ndarray:
@@ -122,24 +144,26 @@ def drn_block_reference(model: DeepResistiveNetwork, x: np.ndarray, sweeps: int)
     n_layers = len(layers)
     mats = []  # dense conductance matrix between layer k and k+1
     for k, (s0, cnt) in enumerate(model.blocks[:-1]):
-        mats.append(g[s0:s0 + cnt].reshape(len(layers[k]), len(layers[k + 1])))
+        mats.append(g[s0 : s0 + cnt].reshape(len(layers[k]), len(layers[k + 1])))
     s0, cnt = model.blocks[-1]
     free_ids = np.concatenate(layers[1:])
-    gb = g[s0:s0 + cnt].reshape(2, len(free_ids))
+    gb = g[s0 : s0 + cnt].reshape(2, len(free_ids))
     bias_current = vc[:, -2:] @ gb  # (batch, n_free) constant current from the bias sources
     deg = gb.sum(0)
     lo, hi = model.network.lower_V, model.network.upper_V
-    states = [vc[:, :len(layers[0])]] + [np.clip(0.0, lo[ly], hi[ly]) * np.ones((len(x), len(ly))) for ly in layers[1:]]
+    states = [vc[:, : len(layers[0])]] + [
+        np.clip(0.0, lo[ly], hi[ly]) * np.ones((len(x), len(ly))) for ly in layers[1:]
+    ]
     offs = np.cumsum([0] + [len(ly) for ly in layers[1:]])
     degs, lows, highs, bcs = [], [], [], []
     for k in range(1, n_layers):
-        d = deg[offs[k - 1]:offs[k]] + mats[k - 1].sum(0)
+        d = deg[offs[k - 1] : offs[k]] + mats[k - 1].sum(0)
         if k + 1 < n_layers:
             d = d + mats[k].sum(1)
         degs.append(1.0 / d)
         lows.append(lo[layers[k]])
         highs.append(hi[layers[k]])
-        const = bias_current[:, offs[k - 1]:offs[k]]
+        const = bias_current[:, offs[k - 1] : offs[k]]
         if k == 1:  # the input sources are clamped: their current into layer 1 is computed once
             const = const + states[0] @ mats[0]
         bcs.append(const)
@@ -152,8 +176,9 @@ def drn_block_reference(model: DeepResistiveNetwork, x: np.ndarray, sweeps: int)
     return np.concatenate(states[1:], axis=1)
 
 
-def bench_diode_drn(layer_sizes: tuple[int, ...] = (64, 128, 10), batch: int = 256, sweeps: int = 20,
-                    repeats: int = 5) -> dict:
+def bench_diode_drn(
+    layer_sizes: tuple[int, ...] = (64, 128, 10), batch: int = 256, sweeps: int = 20, repeats: int = 5
+) -> dict:
     """Deep resistive network QP: C++ vs numpy layer-block coordinate descent (matrix products)."""
     model = DeepResistiveNetwork(layer_sizes, seed=0)
     x = np.random.default_rng(3).uniform(size=(batch, layer_sizes[0]))
@@ -161,41 +186,67 @@ def bench_diode_drn(layer_sizes: tuple[int, ...] = (64, 128, 10), batch: int = 2
     free = np.concatenate(model.layer_nodes[1:])
     t_c = _median_time(lambda: _fixed_sweeps(model.network, vc, sweeps), repeats)
     t_np = _median_time(lambda: drn_block_reference(model, x, sweeps), repeats)
-    diff = np.abs(_fixed_sweeps(model.network, vc, sweeps)[:, free] - drn_block_reference(model, x, sweeps)).max()
-    return {"layer_sizes": list(layer_sizes), "batch": batch, "sweeps": sweeps, "pnnkit_s": t_c,
-            "numpy_layer_block_s": t_np, "ratio": t_np / t_c, "max_abs_diff_V": float(diff)}
+    diff = np.abs(
+        _fixed_sweeps(model.network, vc, sweeps)[:, free] - drn_block_reference(model, x, sweeps)
+    ).max()
+    return {
+        "layer_sizes": list(layer_sizes),
+        "batch": batch,
+        "sweeps": sweeps,
+        "pnnkit_s": t_c,
+        "numpy_layer_block_s": t_np,
+        "ratio": t_np / t_c,
+        "max_abs_diff_V": float(diff),
+    }
 
 
 def run_all(quick: bool = False) -> dict:
     """Every resistor benchmark; ``quick`` shrinks the sizes (for smoke tests)."""
     if quick:
-        return {"linear": bench_linear(side=30, n_rhs=32, repeats=2),
-                "diode_graph": bench_diode_graph(n_nodes=60, n_edges=150, batch=32, sweeps=5, repeats=1),
-                "diode_drn": bench_diode_drn((8, 16, 3), batch=32, sweeps=5, repeats=1)}
+        return {
+            "linear": bench_linear(side=30, n_rhs=32, repeats=2),
+            "diode_graph": bench_diode_graph(n_nodes=60, n_edges=150, batch=32, sweeps=5, repeats=1),
+            "diode_drn": bench_diode_drn((8, 16, 3), batch=32, sweeps=5, repeats=1),
+        }
     return {"linear": bench_linear(), "diode_graph": bench_diode_graph(), "diode_drn": bench_diode_drn()}
 
 
 def print_report(res: dict) -> None:
     """Human-readable medians and ratios."""
     lin = res["linear"]
-    print(f"[resistor] {lin['n_nodes']} nodes / {lin['n_edges']} edges, {lin['n_rhs']} RHS, "
-          f"{lin['threads']} thread(s)")
-    print(f"  pnnkit   factorize {lin['pnnkit_factorize_s'] * 1e3:8.2f} ms   solve {lin['pnnkit_solve_s'] * 1e3:8.2f} ms")
+    print(
+        f"[resistor] {lin['n_nodes']} nodes / {lin['n_edges']} edges, {lin['n_rhs']} RHS, "
+        f"{lin['threads']} thread(s)"
+    )
+    print(
+        f"  pnnkit   factorize {lin['pnnkit_factorize_s'] * 1e3:8.2f} ms   "
+        f"solve {lin['pnnkit_solve_s'] * 1e3:8.2f} ms"
+    )
     if "scipy_splu_solve_s" in lin:
-        print(f"  scipy    splu      {lin['scipy_splu_factorize_s'] * 1e3:8.2f} ms   solve "
-              f"{lin['scipy_splu_solve_s'] * 1e3:8.2f} ms   spsolve {lin['scipy_spsolve_s'] * 1e3:8.2f} ms")
-        print(f"  ratio    solve x{lin['ratio_solve_vs_splu']:.2f}   factorize+solve x{lin['ratio_total_vs_splu']:.2f} "
-              f"(vs splu)   x{lin['ratio_total_vs_spsolve']:.2f} (vs spsolve)   max |dv| {lin['max_abs_diff_V']:.1e} V")
+        print(
+            f"  scipy    splu      {lin['scipy_splu_factorize_s'] * 1e3:8.2f} ms   solve "
+            f"{lin['scipy_splu_solve_s'] * 1e3:8.2f} ms   spsolve {lin['scipy_spsolve_s'] * 1e3:8.2f} ms"
+        )
+        print(
+            f"  ratio    solve x{lin['ratio_solve_vs_splu']:.2f}   "
+            f"factorize+solve x{lin['ratio_total_vs_splu']:.2f} (vs splu)   "
+            f"x{lin['ratio_total_vs_spsolve']:.2f} (vs spsolve)   max |dv| {lin['max_abs_diff_V']:.1e} V"
+        )
     else:
         print("  scipy not installed: no peer comparison")
     dg = res["diode_graph"]
-    print(f"[diode QP, random graph] {dg['n_nodes']} nodes / {dg['n_edges']} edges, batch {dg['batch']}, "
-          f"{dg['sweeps']} sweeps: pnnkit {dg['pnnkit_s'] * 1e3:.2f} ms, numpy node-GS "
-          f"{dg['numpy_node_gs_s'] * 1e3:.1f} ms, ratio x{dg['ratio']:.1f} (max |dv| {dg['max_abs_diff_V']:.1e})")
+    print(
+        f"[diode QP, random graph] {dg['n_nodes']} nodes / {dg['n_edges']} edges, batch {dg['batch']}, "
+        f"{dg['sweeps']} sweeps: pnnkit {dg['pnnkit_s'] * 1e3:.2f} ms, numpy node-GS "
+        f"{dg['numpy_node_gs_s'] * 1e3:.1f} ms, ratio x{dg['ratio']:.1f} "
+        f"(max |dv| {dg['max_abs_diff_V']:.1e})"
+    )
     dd = res["diode_drn"]
-    print(f"[diode QP, DRN {dd['layer_sizes']}] batch {dd['batch']}, {dd['sweeps']} sweeps: pnnkit "
-          f"{dd['pnnkit_s'] * 1e3:.2f} ms, numpy layer-block {dd['numpy_layer_block_s'] * 1e3:.2f} ms, "
-          f"ratio x{dd['ratio']:.2f} (max |dv| {dd['max_abs_diff_V']:.1e})")
+    print(
+        f"[diode QP, DRN {dd['layer_sizes']}] batch {dd['batch']}, {dd['sweeps']} sweeps: pnnkit "
+        f"{dd['pnnkit_s'] * 1e3:.2f} ms, numpy layer-block {dd['numpy_layer_block_s'] * 1e3:.2f} ms, "
+        f"ratio x{dd['ratio']:.2f} (max |dv| {dd['max_abs_diff_V']:.1e})"
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -1,4 +1,4 @@
-"""Results of issue 4 for resistor networks (coupled learning, sign-only variant, EP on a deep resistive network).
+"""Issue 4 results for resistor networks: coupled learning, its sign-only variant, EP on a deep resistive net.
 
 1. Coupled learning (Stern 2021) on a random linear resistor network (64 nodes, 200 edges; sources x, -x and
    ground) learning the 2-input, 2-output linear task y = 0.5 A x: relative error ||p_O - y|| / ||y||.
@@ -16,7 +16,6 @@ import json
 import time
 
 import numpy as np
-
 from pnnkit.datasets import load_digits, make_linear_regression
 from pnnkit.equilibrium.diode import DeepResistiveNetwork
 from pnnkit.equilibrium.resistor import random_connected_graph
@@ -46,10 +45,18 @@ def run_coupled_learning(sign: bool, epochs: int, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     hist = cl.fit(vs, y, epochs=epochs, batch_size=8, seed=seed, v_val=vs_te, y_val=y_te)
     first_below = next((r["epoch"] for r in hist.rows if r["test_rel_error"] < 0.01), None)
-    return {"method": "coupled-learning-sign" if sign else "coupled-learning", "nodes": n, "edges": m,
-            "epochs": epochs, "rel_error_before": before, "train_rel_error": hist.last["rel_error"],
-            "test_rel_error": hist.last["test_rel_error"], "first_epoch_below_1pct": first_below,
-            "curve": hist["test_rel_error"], "wall_s": time.perf_counter() - t0}
+    return {
+        "method": "coupled-learning-sign" if sign else "coupled-learning",
+        "nodes": n,
+        "edges": m,
+        "epochs": epochs,
+        "rel_error_before": before,
+        "train_rel_error": hist.last["rel_error"],
+        "test_rel_error": hist.last["test_rel_error"],
+        "first_epoch_below_1pct": first_below,
+        "curve": hist["test_rel_error"],
+        "wall_s": time.perf_counter() - t0,
+    }
 
 
 def run_ep_digits(mode: str, epochs: int, hidden: int = 64, seed: int = 0) -> dict:
@@ -57,13 +64,29 @@ def run_ep_digits(mode: str, epochs: int, hidden: int = 64, seed: int = 0) -> di
     model = DeepResistiveNetwork((d.n_features, hidden, d.n_classes), gain=4.0, seed=seed)
     tr = EPResistiveTrainer(model, lr=0.01, beta=0.2, mode=mode, seed=seed)
     t0 = time.perf_counter()
-    hist = tr.fit(d.x_train, d.y_train, epochs=epochs, batch_size=16, x_val=d.x_test, y_val=d.y_test,
-                  progress=lambda e, n, r: print(f"  ep/{mode} epoch {e}/{n}: test_acc {r['test_acc']:.4f}",
-                                                 flush=True))
-    return {"method": f"ep-{mode}", "layers": [d.n_features, hidden, d.n_classes], "epochs": epochs,
-            "test_acc": accuracy(model, d.x_test, d.y_test), "train_acc": accuracy(model, d.x_train, d.y_train),
-            "best_test_acc": max(hist["test_acc"]), "curve": hist["test_acc"], "wall_s": time.perf_counter() - t0,
-            "n_train": len(d.x_train), "n_test": len(d.x_test)}
+    hist = tr.fit(
+        d.x_train,
+        d.y_train,
+        epochs=epochs,
+        batch_size=16,
+        x_val=d.x_test,
+        y_val=d.y_test,
+        progress=lambda e, n, r: print(
+            f"  ep/{mode} epoch {e}/{n}: test_acc {r['test_acc']:.4f}", flush=True
+        ),
+    )
+    return {
+        "method": f"ep-{mode}",
+        "layers": [d.n_features, hidden, d.n_classes],
+        "epochs": epochs,
+        "test_acc": accuracy(model, d.x_test, d.y_test),
+        "train_acc": accuracy(model, d.x_train, d.y_train),
+        "best_test_acc": max(hist["test_acc"]),
+        "curve": hist["test_acc"],
+        "wall_s": time.perf_counter() - t0,
+        "n_train": len(d.x_train),
+        "n_test": len(d.x_test),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -75,13 +98,19 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--skip-positive", action="store_true", help="skip the one-sided EP comparison run")
     args = ap.parse_args(argv)
     res = {"coupled_learning": run_coupled_learning(False, args.epochs_cl)}
-    print(f"coupled learning: test rel. error {res['coupled_learning']['test_rel_error']:.2e} "
-          f"(from {res['coupled_learning']['rel_error_before']:.3f}; < 1% from epoch "
-          f"{res['coupled_learning']['first_epoch_below_1pct']})", flush=True)
+    print(
+        f"coupled learning: test rel. error {res['coupled_learning']['test_rel_error']:.2e} "
+        f"(from {res['coupled_learning']['rel_error_before']:.3f}; < 1% from epoch "
+        f"{res['coupled_learning']['first_epoch_below_1pct']})",
+        flush=True,
+    )
     res["coupled_learning_sign"] = run_coupled_learning(True, args.epochs_sign)
     s = res["coupled_learning_sign"]
-    print(f"sign-only coupled learning: test rel. error {s['test_rel_error']:.2e} (from {s['rel_error_before']:.3f})",
-          flush=True)
+    print(
+        f"sign-only coupled learning: test rel. error {s['test_rel_error']:.2e} "
+        f"(from {s['rel_error_before']:.3f})",
+        flush=True,
+    )
     res["ep_centered"] = run_ep_digits("centered", args.epochs_ep)
     print(f"EP (centered) DRN on digits: test acc {res['ep_centered']['test_acc']:.4f}", flush=True)
     if not args.skip_positive:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit.datasets import make_linear_regression
 from pnnkit.equilibrium.resistor import ResistorNetwork, laplacian_dense, random_connected_graph
 from pnnkit.training.coupled_learning import (
@@ -53,7 +52,8 @@ def test_limit_is_the_gradient_of_the_output_error_in_the_output_metric():
     hid = np.setdiff1d(free, cl.output_nodes)
     lap = laplacian_dense(n, edges, g)
     s = lap[np.ix_(cl.output_nodes, cl.output_nodes)] - lap[np.ix_(cl.output_nodes, hid)] @ np.linalg.solve(
-        lap[np.ix_(hid, hid)], lap[np.ix_(hid, cl.output_nodes)])
+        lap[np.ix_(hid, hid)], lap[np.ix_(hid, cl.output_nodes)]
+    )
 
     def c_s(gg):
         e = ResistorNetwork(n, edges, gg, SOURCES).solve(vs)[:, cl.output_nodes] - y
@@ -61,24 +61,31 @@ def test_limit_is_the_gradient_of_the_output_error_in_the_output_metric():
 
     h = 1e-6
     fd = np.array([(c_s(g + h * d) - c_s(g - h * d)) / (2 * h) for d in np.eye(g.size)])
-    np.testing.assert_allclose(coupled_learning_limit(cl, vs, y), -2 * cl.alpha * fd, rtol=1e-6,
-                               atol=1e-8 * np.abs(fd).max())
+    np.testing.assert_allclose(
+        coupled_learning_limit(cl, vs, y), -2 * cl.alpha * fd, rtol=1e-6, atol=1e-8 * np.abs(fd).max()
+    )
 
 
 def test_single_output_update_tends_to_the_exact_output_error_gradient():
     cl, edges, g = _cl(outputs=(7,), alpha=1.0, seed=5)
     vs, y = _data(n_out=1, seed=6)
     exact = output_error_gradient(cl.free_net, vs, cl.output_nodes, y)
+
     # The adjoint gradient itself against finite differences.
     def loss(gg):
         return 0.5 * ((ResistorNetwork(20, edges, gg, SOURCES).solve(vs)[:, [7]] - y) ** 2).sum(1).mean()
+
     h = 1e-6
     fd = np.array([(loss(g + h * d) - loss(g - h * d)) / (2 * h) for d in np.eye(g.size)])
     np.testing.assert_allclose(exact, fd, rtol=1e-5, atol=1e-7 * np.abs(fd).max())
     # With one output S is a positive scalar: the eta -> 0 update is exactly -(2 alpha S) * gradient.
     etas = np.array([0.1, 0.05, 0.025, 0.0125])
-    cos = [np.dot(cl.update(vs, y, eta=e), exact) / np.linalg.norm(cl.update(vs, y, eta=e)) / np.linalg.norm(exact)
-           for e in etas]
+    cos = [
+        np.dot(cl.update(vs, y, eta=e), exact)
+        / np.linalg.norm(cl.update(vs, y, eta=e))
+        / np.linalg.norm(exact)
+        for e in etas
+    ]
     dist = 1.0 + np.array(cos)
     assert cos[-1] < -0.999 and np.all(np.diff(dist) < 0)
     lim = coupled_learning_limit(cl, vs, y)
@@ -163,7 +170,7 @@ def test_resistor_job_and_checkpoint(tmp_path):
     seen = []
     for method in ("coupled-learning", "coupled-learning-sign"):
         args = parser.parse_args(["--method", method, "--epochs", "3", "--seed", "0"])
-        out = resistor.run(args, data, lambda e, n, r: seen.append((method, e)))
+        out = resistor.run(args, data, lambda e, n, r, m=method: seen.append((m, e)))
         assert out["results"]["test_rel_error"] < out["history"].rows[0]["test_rel_error"] * 1.5
         io.save(tmp_path / f"{method}.npz", out["model"])
         model, _ = io.load(tmp_path / f"{method}.npz")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit.equilibrium.diode import DeepResistiveNetwork, DiodeNetwork, coordinate_descent_reference
 from pnnkit.equilibrium.resistor import ResistorNetwork, laplacian_dense, random_connected_graph
 from pnnkit.training.coupled_learning import output_error_gradient
@@ -60,7 +59,7 @@ def test_power_tellegen_and_energy_minimum():
     vc = rng.uniform(-1, 1, (4, cl.size))
     v = net.solve(vc)
     lap = net.laplacian()
-    source_current = (v @ lap)[:, cl]                    # current each source pushes into the network
+    source_current = (v @ lap)[:, cl]  # current each source pushes into the network
     delivered = (source_current * v[:, cl]).sum(axis=1)  # power the sources deliver
     np.testing.assert_allclose(net.power_W(v), delivered, rtol=1e-12)
     np.testing.assert_allclose(net.power_W(v), (g * net.voltage_drops(v) ** 2).sum(axis=1), rtol=1e-14)
@@ -144,6 +143,7 @@ def test_bad_inputs_raise_with_names():
 
 # ---- diode networks ------------------------------------------------------------------------------------
 
+
 def _diode_case(seed=0, n=25, m=70):
     rng = np.random.default_rng(seed)
     edges = random_connected_graph(n, m, seed=seed)
@@ -171,17 +171,22 @@ def test_qp_solution_satisfies_kkt():
     grad[:, nudge] += beta * (v[:, nudge] - y)
     vf, gf, l, h = v[:, free], grad[:, free], lo[free], hi[free]
     tol = 1e-9
-    assert np.all(vf >= l - 1e-15) and np.all(vf <= h + 1e-15)           # primal feasibility
+    assert np.all(vf >= l - 1e-15) and np.all(vf <= h + 1e-15)  # primal feasibility
     at_lo, at_hi = np.isclose(vf, l, atol=1e-13), np.isclose(vf, h, atol=1e-13)
     inside = ~(at_lo | at_hi)
-    assert np.max(np.abs(gf[inside])) < tol                              # stationarity (KCL) inside
-    assert np.all(gf[at_lo] > -tol) and np.all(gf[at_hi] < tol)          # diode currents >= 0 (dual feasible)
+    assert np.max(np.abs(gf[inside])) < tol  # stationarity (KCL) inside
+    assert np.all(gf[at_lo] > -tol) and np.all(gf[at_hi] < tol)  # diode currents >= 0 (dual feasible)
     assert at_lo.sum() + at_hi.sum() > 5, "the test case should have active diodes"
+
     # The constrained minimum: random feasible perturbations never lower the objective.
     def objective(u):
         du = net.voltage_drops(u)
-        return (0.5 * (g * du * du).sum(1) - (cur[:, free] * u[:, free]).sum(1)
-                + 0.5 * beta * ((u[:, nudge] - y) ** 2).sum(1))
+        return (
+            0.5 * (g * du * du).sum(1)
+            - (cur[:, free] * u[:, free]).sum(1)
+            + 0.5 * beta * ((u[:, nudge] - y) ** 2).sum(1)
+        )
+
     f0 = objective(v)
     for _ in range(20):
         u = v.copy()
@@ -240,8 +245,9 @@ def _order(errors, betas):
 
 def test_ep_estimate_orders_on_diode_network():
     """EP vs finite differences of the loss: one-sided error O(beta), centered O(beta^2)."""
-    m = DeepResistiveNetwork((3, 6, 2), activation="clip", clip_V=0.15, gain=2.0, seed=3, tol_V=1e-14,
-                             max_sweeps=100_000)
+    m = DeepResistiveNetwork(
+        (3, 6, 2), activation="clip", clip_V=0.15, gain=2.0, seed=3, tol_V=1e-14, max_sweeps=100_000
+    )
     net = m.network
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(4, 3))
@@ -260,8 +266,10 @@ def test_ep_estimate_orders_on_diode_network():
     hid = v0[:, m.layer_nodes[1]]
     assert np.any(np.isclose(np.abs(hid), 0.15)), "some diodes should conduct"
     betas = np.array([0.04, 0.02, 0.01])
-    err = {mode: [np.linalg.norm(ep_gradient(net, vc, m.output_nodes, y, b, mode)[0] - fd) for b in betas]
-           for mode in ("positive", "centered")}
+    err = {
+        mode: [np.linalg.norm(ep_gradient(net, vc, m.output_nodes, y, b, mode)[0] - fd) for b in betas]
+        for mode in ("positive", "centered")
+    }
     assert 0.8 < _order(err["positive"], betas) < 1.2
     assert 1.8 < _order(err["centered"], betas) < 2.2
     assert err["centered"][-1] < 0.05 * err["positive"][-1]
@@ -303,7 +311,9 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(deadline=None, max_examples=40)
-@given(n=st.integers(3, 15), extra=st.integers(0, 20), n_clamped=st.integers(1, 3), seed=st.integers(0, 10_000))
+@given(
+    n=st.integers(3, 15), extra=st.integers(0, 20), n_clamped=st.integers(1, 3), seed=st.integers(0, 10_000)
+)
 def test_property_kcl_on_random_graphs(n, extra, n_clamped, seed):
     m = min(n - 1 + extra, n * (n - 1) // 2)
     edges = random_connected_graph(n, m, seed=seed)
@@ -315,6 +325,8 @@ def test_property_kcl_on_random_graphs(n, extra, n_clamped, seed):
     net = ResistorNetwork(n, edges, g, cl)
     v = net.solve(vc, cur)
     resid = (v @ net.laplacian() - cur)[:, net.free_nodes]
-    scale = (g.sum() * np.abs(v).max() + np.abs(cur).max())
+    scale = g.sum() * np.abs(v).max() + np.abs(cur).max()
     assert np.max(np.abs(resid)) < 1e-10 * scale
-    np.testing.assert_allclose(v, _dense_solve(n, edges, g, cl, vc, cur), atol=1e-9 * max(1.0, np.abs(v).max()))
+    np.testing.assert_allclose(
+        v, _dense_solve(n, edges, g, cl, vc, cur), atol=1e-9 * max(1.0, np.abs(v).max())
+    )

@@ -32,9 +32,18 @@ class DiodeNetwork:
     max_sweeps, tol_V : default stopping rule: stop when a sweep changes no potential by ``tol_V`` volts.
     """
 
-    def __init__(self, n_nodes: int, edges: object, conductance_S: object, clamped_nodes: object,
-                 lower_V: object | None = None, upper_V: object | None = None, *, max_sweeps: int = 10_000,
-                 tol_V: float = 1e-10) -> None:
+    def __init__(
+        self,
+        n_nodes: int,
+        edges: object,
+        conductance_S: object,
+        clamped_nodes: object,
+        lower_V: object | None = None,
+        upper_V: object | None = None,
+        *,
+        max_sweeps: int = 10_000,
+        tol_V: float = 1e-10,
+    ) -> None:
         e, c = validate_graph(n_nodes, edges, clamped_nodes)
         g = _as_conductances(conductance_S, e.shape[0])
         lo = np.full(n_nodes, -np.inf) if lower_V is None else np.asarray(lower_V, dtype=np.float64)
@@ -70,10 +79,18 @@ class DiodeNetwork:
     def conductance_S(self, g: object) -> None:
         self._core.set_conductances(_as_conductances(g, self.n_edges))
 
-    def solve(self, v_clamped: np.ndarray, currents: np.ndarray | None = None, *,
-              nudge_nodes: np.ndarray | None = None, beta: float = 0.0, targets: np.ndarray | None = None,
-              v_init: np.ndarray | None = None, max_sweeps: int | None = None,
-              tol_V: float | None = None) -> np.ndarray:
+    def solve(
+        self,
+        v_clamped: np.ndarray,
+        currents: np.ndarray | None = None,
+        *,
+        nudge_nodes: np.ndarray | None = None,
+        beta: float = 0.0,
+        targets: np.ndarray | None = None,
+        v_init: np.ndarray | None = None,
+        max_sweeps: int | None = None,
+        tol_V: float | None = None,
+    ) -> np.ndarray:
         """Steady-state potentials (batch, n_nodes) in volts.
 
         ``v_clamped`` (batch, n_clamped); ``currents`` (batch, n_nodes) amperes; ``nudge_nodes`` free node
@@ -94,8 +111,12 @@ class DiodeNetwork:
         v, sweeps, change, ok = self._core.solve(vc, currents, nn, float(beta), tg, v_init, sweeps_cap, tol)
         self.last_stats_ = {"sweeps": int(sweeps), "max_change_V": float(change), "converged": bool(ok)}
         if not ok:
-            warnings.warn(f"diode network did not converge: {sweeps} sweeps, last change {change:.3e} V "
-                          f"> tol {tol:.1e} V", RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"diode network did not converge: {sweeps} sweeps, last change {change:.3e} V "
+                f"> tol {tol:.1e} V",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return v
 
     def voltage_drops(self, v: np.ndarray) -> np.ndarray:
@@ -112,9 +133,17 @@ class DiodeNetwork:
         return laplacian_dense(self.n_nodes, self.edges, self.conductance_S)
 
 
-def coordinate_descent_reference(n_nodes: int, edges: np.ndarray, conductance_S: np.ndarray,
-                                 clamped_nodes: np.ndarray, lower_V: np.ndarray, upper_V: np.ndarray,
-                                 v_clamped: np.ndarray, *, n_sweeps: int) -> np.ndarray:
+def coordinate_descent_reference(
+    n_nodes: int,
+    edges: np.ndarray,
+    conductance_S: np.ndarray,
+    clamped_nodes: np.ndarray,
+    lower_V: np.ndarray,
+    upper_V: np.ndarray,
+    v_clamped: np.ndarray,
+    *,
+    n_sweeps: int,
+) -> np.ndarray:
     """Vectorized numpy reference of the same exact coordinate descent (fixed ``n_sweeps``, no nudging).
 
     Gauss-Seidel over free nodes in increasing id, each update vectorized over the batch; used by the
@@ -165,12 +194,25 @@ class DeepResistiveNetwork:
     seed : initialization seed.
     """
 
-    def __init__(self, layer_sizes: tuple[int, ...], *, gain: float = 4.0, bias_V: float = 1.0,
-                 activation: str = "relu_pair", clip_V: float = 1.0, init_scale_S: float = 1.0,
-                 g_min_S: float = 1e-6, seed: int = 0, max_sweeps: int = 2000, tol_V: float = 1e-7) -> None:
+    def __init__(
+        self,
+        layer_sizes: tuple[int, ...],
+        *,
+        gain: float = 4.0,
+        bias_V: float = 1.0,
+        activation: str = "relu_pair",
+        clip_V: float = 1.0,
+        init_scale_S: float = 1.0,
+        g_min_S: float = 1e-6,
+        seed: int = 0,
+        max_sweeps: int = 2000,
+        tol_V: float = 1e-7,
+    ) -> None:
         sizes = tuple(int(s) for s in layer_sizes)
         if len(sizes) < 3 or min(sizes) < 1:
-            raise ValueError(f"layer_sizes needs (n_in, >= 1 hidden, n_out) positive sizes, got {layer_sizes}")
+            raise ValueError(
+                f"layer_sizes needs (n_in, >= 1 hidden, n_out) positive sizes, got {layer_sizes}"
+            )
         if activation not in ("relu_pair", "clip"):
             raise ValueError(f"activation must be 'relu_pair' or 'clip', got {activation!r}")
         if activation == "relu_pair" and any(h < 2 for h in sizes[1:-1]):
@@ -178,7 +220,12 @@ class DeepResistiveNetwork:
         if not (gain > 0 and bias_V >= 0 and clip_V > 0 and init_scale_S > 0 and g_min_S > 0):
             raise ValueError("gain, clip_V, init_scale_S, g_min_S must be > 0 and bias_V >= 0")
         self.layer_sizes = sizes
-        self.gain, self.bias_V, self.activation, self.clip_V = float(gain), float(bias_V), activation, float(clip_V)
+        self.gain, self.bias_V, self.activation, self.clip_V = (
+            float(gain),
+            float(bias_V),
+            activation,
+            float(clip_V),
+        )
         self.init_scale_S, self.g_min_S, self.seed = float(init_scale_S), float(g_min_S), int(seed)
         n_in = sizes[0]
         # Node ids per layer, in sweep order.
@@ -207,21 +254,22 @@ class DeepResistiveNetwork:
         g = np.empty(len(self.edges))
         fan_in = [2 * n_in] + list(sizes[1:-1])
         for (s0, cnt), fi in zip(blocks[:-1], fan_in):
-            g[s0:s0 + cnt] = rng.uniform(0.0, 2.0 * init_scale_S / fi, cnt)
+            g[s0 : s0 + cnt] = rng.uniform(0.0, 2.0 * init_scale_S / fi, cnt)
         s0, cnt = blocks[-1]
-        g[s0:s0 + cnt] = rng.uniform(0.0, 2.0 * init_scale_S / max(fan_in), cnt)
+        g[s0 : s0 + cnt] = rng.uniform(0.0, 2.0 * init_scale_S / max(fan_in), cnt)
         g += g_min_S
         lower = np.full(self.n_nodes, -np.inf)
         upper = np.full(self.n_nodes, np.inf)
         for h in layers[1:-1]:
             if activation == "relu_pair":
                 half = len(h) // 2
-                lower[h[:half]] = 0.0   # excitatory: a diode to ground stops the potential going negative
-                upper[h[half:]] = 0.0   # inhibitory: the reversed diode stops it going positive
+                lower[h[:half]] = 0.0  # excitatory: a diode to ground stops the potential going negative
+                upper[h[half:]] = 0.0  # inhibitory: the reversed diode stops it going positive
             else:
                 lower[h], upper[h] = -clip_V, clip_V
-        self.network = DiodeNetwork(self.n_nodes, self.edges, g, clamped, lower, upper,
-                                    max_sweeps=max_sweeps, tol_V=tol_V)
+        self.network = DiodeNetwork(
+            self.n_nodes, self.edges, g, clamped, lower, upper, max_sweeps=max_sweeps, tol_V=tol_V
+        )
 
     @property
     def conductance_S(self) -> np.ndarray:
@@ -232,7 +280,7 @@ class DeepResistiveNetwork:
         self.network.conductance_S = g
 
     def input_voltages(self, x: np.ndarray) -> np.ndarray:
-        """Clamped source potentials (batch, 2 n_in + 2): ``gain*x``, ``-gain*x``, ``+bias_V``, ``-bias_V``."""
+        """Clamped source potentials (batch, 2 n_in + 2): ``gain*x``, ``-gain*x``, ``bias_V``, ``-bias_V``."""
         x = np.asarray(x, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"x must have shape (batch, {self.layer_sizes[0]}), got {x.shape}")
@@ -243,11 +291,13 @@ class DeepResistiveNetwork:
         """Steady state (batch, n_nodes) with the inputs applied and no nudging."""
         return self.network.solve(self.input_voltages(x), v_init=v_init)
 
-    def nudged_state(self, x: np.ndarray, targets: np.ndarray, beta: float,
-                     v_init: np.ndarray | None = None) -> np.ndarray:
+    def nudged_state(
+        self, x: np.ndarray, targets: np.ndarray, beta: float, v_init: np.ndarray | None = None
+    ) -> np.ndarray:
         """Steady state with the outputs nudged by the cost ``beta/2 ||v_out - targets||^2``."""
-        return self.network.solve(self.input_voltages(x), nudge_nodes=self.output_nodes, beta=beta,
-                                  targets=targets, v_init=v_init)
+        return self.network.solve(
+            self.input_voltages(x), nudge_nodes=self.output_nodes, beta=beta, targets=targets, v_init=v_init
+        )
 
     def outputs(self, v: np.ndarray) -> np.ndarray:
         """Output potentials (batch, n_out) of a state."""
@@ -255,14 +305,22 @@ class DeepResistiveNetwork:
 
     def predict(self, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Output potentials (batch, n_out) of the free state."""
-        return np.concatenate([self.outputs(self.free_state(x[i:i + batch_size]))
-                               for i in range(0, len(x), batch_size)])
+        return np.concatenate(
+            [self.outputs(self.free_state(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+        )
 
     def config(self) -> dict:
         """JSON-serializable constructor arguments."""
-        return {"layer_sizes": list(self.layer_sizes), "gain": self.gain, "bias_V": self.bias_V,
-                "activation": self.activation, "clip_V": self.clip_V, "init_scale_S": self.init_scale_S,
-                "g_min_S": self.g_min_S, "seed": self.seed}
+        return {
+            "layer_sizes": list(self.layer_sizes),
+            "gain": self.gain,
+            "bias_V": self.bias_V,
+            "activation": self.activation,
+            "clip_V": self.clip_V,
+            "init_scale_S": self.init_scale_S,
+            "g_min_S": self.g_min_S,
+            "seed": self.seed,
+        }
 
 
 __all__ = ["DiodeNetwork", "DeepResistiveNetwork", "coordinate_descent_reference"]

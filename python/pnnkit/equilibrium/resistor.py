@@ -27,8 +27,10 @@ def _as_conductances(g: object, n_edges: int, name: str = "conductance_S") -> np
         raise ValueError(f"{name} must have shape ({n_edges},), got {arr.shape}")
     bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
     if bad.size:
-        raise ValueError(f"{name}[{bad[0]}] = {arr[bad[0]]} must be finite and > 0 (negative or zero "
-                         f"conductances are not passive resistors); {bad.size} bad value(s)")
+        raise ValueError(
+            f"{name}[{bad[0]}] = {arr[bad[0]]} must be finite and > 0 (negative or zero "
+            f"conductances are not passive resistors); {bad.size} bad value(s)"
+        )
     return arr
 
 
@@ -52,7 +54,9 @@ def random_connected_graph(n_nodes: int, n_edges: int, seed: int = 0) -> np.ndar
         raise ValueError(f"n_nodes must be >= 2, got {n_nodes}")
     max_edges = n_nodes * (n_nodes - 1) // 2
     if not n_nodes - 1 <= n_edges <= max_edges:
-        raise ValueError(f"n_edges must be in [{n_nodes - 1}, {max_edges}] for {n_nodes} nodes, got {n_edges}")
+        raise ValueError(
+            f"n_edges must be in [{n_nodes - 1}, {max_edges}] for {n_nodes} nodes, got {n_edges}"
+        )
     rng = np.random.default_rng(seed)
     order = rng.permutation(n_nodes)
     chosen: set[tuple[int, int]] = set()
@@ -101,7 +105,8 @@ class ResistorNetwork:
 
     def solve(self, v_clamped: object, currents: object | None = None) -> np.ndarray:
         """Node potentials (volts) for clamped potentials ``v_clamped`` (batch, n_clamped) or (n_clamped,)
-        and optional injected currents (batch, n_nodes) in amperes; returns (batch, n_nodes) (or (n_nodes,))."""
+        and optional injected currents (batch, n_nodes) in amperes; returns (batch, n_nodes)
+        (or (n_nodes,))."""
         vc = np.asarray(v_clamped, dtype=np.float64)
         single = vc.ndim == 1
         vc2 = np.ascontiguousarray(vc.reshape(1, -1) if single else vc)
@@ -114,7 +119,9 @@ class ResistorNetwork:
             cur = np.asarray(currents, dtype=np.float64)
             cur = np.ascontiguousarray(cur.reshape(1, -1) if cur.ndim == 1 else cur)
             if cur.shape != (vc2.shape[0], self.n_nodes):
-                raise ValueError(f"currents must have shape ({vc2.shape[0]}, {self.n_nodes}), got {cur.shape}")
+                raise ValueError(
+                    f"currents must have shape ({vc2.shape[0]}, {self.n_nodes}), got {cur.shape}"
+                )
             if not np.all(np.isfinite(cur)):
                 raise ValueError("currents contains non-finite values")
         v = self._core.solve(vc2, cur)

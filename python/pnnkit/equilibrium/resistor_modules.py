@@ -22,11 +22,28 @@ class DeepResistiveClassifier(Module):
 
     capabilities = frozenset({"energy"})
 
-    def __init__(self, layer_sizes: list[int], gain: float = 4.0, bias_V: float = 1.0, activation: str = "relu_pair",
-                 clip_V: float = 1.0, init_scale_S: float = 1.0, g_min_S: float = 1e-6, seed: int = 0) -> None:
+    def __init__(
+        self,
+        layer_sizes: list[int],
+        gain: float = 4.0,
+        bias_V: float = 1.0,
+        activation: str = "relu_pair",
+        clip_V: float = 1.0,
+        init_scale_S: float = 1.0,
+        g_min_S: float = 1e-6,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
-        self.net = DeepResistiveNetwork(tuple(layer_sizes), gain=gain, bias_V=bias_V, activation=activation,
-                                        clip_V=clip_V, init_scale_S=init_scale_S, g_min_S=g_min_S, seed=seed)
+        self.net = DeepResistiveNetwork(
+            tuple(layer_sizes),
+            gain=gain,
+            bias_V=bias_V,
+            activation=activation,
+            clip_V=clip_V,
+            init_scale_S=init_scale_S,
+            g_min_S=g_min_S,
+            seed=seed,
+        )
         self.conductance = self.add_parameter("conductance_S", self.net.conductance_S)
 
     def pull(self) -> None:
@@ -38,7 +55,9 @@ class DeepResistiveClassifier(Module):
         return self.net.predict(np.asarray(x, dtype=np.float64))
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
-        raise NotImplementedError("DeepResistiveClassifier is trained by equilibrium propagation (no backward)")
+        raise NotImplementedError(
+            "DeepResistiveClassifier is trained by equilibrium propagation (no backward)"
+        )
 
     def config(self) -> dict[str, Any]:
         return self.net.config()
@@ -56,11 +75,21 @@ class ResistorRegressor(Module):
 
     capabilities = frozenset({"energy"})
 
-    def __init__(self, n_in: int, n_out: int, n_nodes: int = 64, n_edges: int = 200, g_low_S: float = 0.5,
-                 g_high_S: float = 1.5, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        n_nodes: int = 64,
+        n_edges: int = 200,
+        g_low_S: float = 0.5,
+        g_high_S: float = 1.5,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         if n_nodes < 2 * n_in + 1 + n_out + 1:
-            raise ValueError(f"n_nodes = {n_nodes} is too small for {n_in} inputs (x2), ground and {n_out} outputs")
+            raise ValueError(
+                f"n_nodes = {n_nodes} is too small for {n_in} inputs (x2), ground and {n_out} outputs"
+            )
         self.n_in, self.n_out, self.n_nodes, self.n_edges = int(n_in), int(n_out), int(n_nodes), int(n_edges)
         self.g_low_S, self.g_high_S, self.seed = float(g_low_S), float(g_high_S), int(seed)
         self.edges = random_connected_graph(n_nodes, n_edges, seed=seed)
@@ -78,8 +107,15 @@ class ResistorRegressor(Module):
         raise NotImplementedError("ResistorRegressor is trained by coupled learning (no backward)")
 
     def config(self) -> dict[str, Any]:
-        return {"n_in": self.n_in, "n_out": self.n_out, "n_nodes": self.n_nodes, "n_edges": self.n_edges,
-                "g_low_S": self.g_low_S, "g_high_S": self.g_high_S, "seed": self.seed}
+        return {
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "n_nodes": self.n_nodes,
+            "n_edges": self.n_edges,
+            "g_low_S": self.g_low_S,
+            "g_high_S": self.g_high_S,
+            "seed": self.seed,
+        }
 
 
 __all__ = ["DeepResistiveClassifier", "ResistorRegressor", "pm_ground_sources"]

@@ -28,9 +28,11 @@ from ..training.eqprop_resistive import MODES, EPResistiveTrainer, accuracy
 
 METHODS: tuple[str, ...] = ("coupled-learning", "coupled-learning-sign", "ep")
 
-DEFAULTS = {"ep": {"epochs": 30, "batch_size": 16, "lr": 0.01},
-            "coupled-learning": {"epochs": 40, "batch_size": 8, "lr": 1.0},
-            "coupled-learning-sign": {"epochs": 60, "batch_size": 8, "lr": 1.0}}
+DEFAULTS = {
+    "ep": {"epochs": 30, "batch_size": 16, "lr": 0.01},
+    "coupled-learning": {"epochs": 40, "batch_size": 8, "lr": 1.0},
+    "coupled-learning-sign": {"epochs": 60, "batch_size": 8, "lr": 1.0},
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,13 +43,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--beta", type=float, default=0.2, help="ep: nudge strength (S)")
     g.add_argument("--ep-mode", default="centered", choices=MODES, help="ep: nudging scheme")
     g.add_argument("--random-sign", action="store_true", help="ep: random sign of a one-sided nudge")
-    g.add_argument("--eta", type=float, default=None, help="coupled learning: nudge amplitude (0.1; sign: 0.5)")
+    g.add_argument(
+        "--eta", type=float, default=None, help="coupled learning: nudge amplitude (0.1; sign: 0.5)"
+    )
     g.add_argument("--nodes", type=int, default=64, help="coupled learning: nodes of the random network")
     g.add_argument("--edges", type=int, default=200, help="coupled learning: edges of the random network")
     g.add_argument("--levels", type=int, default=1024, help="sign variant: discrete resistance levels")
-    g.add_argument("--task", default="linear", choices=("linear", "dataset"),
-                   help="coupled learning: synthetic 2-in/2-out linear task or the dataset")
-    g.add_argument("--target-v", type=float, default=0.2, help="coupled learning, --task dataset: one-hot level (V)")
+    g.add_argument(
+        "--task",
+        default="linear",
+        choices=("linear", "dataset"),
+        help="coupled learning: synthetic 2-in/2-out linear task or the dataset",
+    )
+    g.add_argument(
+        "--target-v", type=float, default=0.2, help="coupled learning, --task dataset: one-hot level (V)"
+    )
 
 
 def _opt(args: argparse.Namespace, name: str) -> Any:
@@ -66,17 +76,36 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
 
 
 def _run_ep(args, data, progress, epochs, batch, lr) -> dict:
-    model = DeepResistiveClassifier([data.n_features, args.hidden, data.n_classes], gain=args.gain, seed=args.seed)
-    trainer = EPResistiveTrainer(model.net, lr=lr, beta=args.beta, mode=args.ep_mode, random_sign=args.random_sign,
-                                 seed=args.seed)
-    hist = trainer.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch, x_val=data.x_test,
-                       y_val=data.y_test, progress=progress)
+    model = DeepResistiveClassifier(
+        [data.n_features, args.hidden, data.n_classes], gain=args.gain, seed=args.seed
+    )
+    trainer = EPResistiveTrainer(
+        model.net, lr=lr, beta=args.beta, mode=args.ep_mode, random_sign=args.random_sign, seed=args.seed
+    )
+    hist = trainer.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=batch,
+        x_val=data.x_test,
+        y_val=data.y_test,
+        progress=progress,
+    )
     model.pull()
-    results = {"test_acc": accuracy(model.net, data.x_test, data.y_test),
-               "train_acc": accuracy(model.net, data.x_train, data.y_train),
-               "equilibria": float(trainer.queries["equilibria"])}
-    config = {**model.config(), "lr": lr, "beta": args.beta, "mode": args.ep_mode, "epochs": epochs,
-              "batch_size": batch, "random_sign": args.random_sign}
+    results = {
+        "test_acc": accuracy(model.net, data.x_test, data.y_test),
+        "train_acc": accuracy(model.net, data.x_train, data.y_train),
+        "equilibria": float(trainer.queries["equilibria"]),
+    }
+    config = {
+        **model.config(),
+        "lr": lr,
+        "beta": args.beta,
+        "mode": args.ep_mode,
+        "epochs": epochs,
+        "batch_size": batch,
+        "random_sign": args.random_sign,
+    }
     return {"model": model, "history": hist, "results": results, "config": config}
 
 
@@ -95,22 +124,55 @@ def _run_cl(args, data, progress, epochs, batch, lr) -> dict:
         n_in, n_out, task = data.n_features, data.n_classes, {"task": "dataset", "dataset": data.name}
     model = ResistorRegressor(n_in, n_out, n_nodes=args.nodes, n_edges=args.edges, seed=args.seed)
     if sign:
-        cl = SignCoupledLearning(model.n_nodes, model.edges, model.source_nodes, model.output_nodes, eta=eta,
-                                 n_levels=args.levels, seed=args.seed)
+        cl = SignCoupledLearning(
+            model.n_nodes,
+            model.edges,
+            model.source_nodes,
+            model.output_nodes,
+            eta=eta,
+            n_levels=args.levels,
+            seed=args.seed,
+        )
     else:
-        cl = CoupledLearning(model.n_nodes, model.edges, model.conductance.value, model.source_nodes,
-                             model.output_nodes, eta=eta, alpha=lr)
+        cl = CoupledLearning(
+            model.n_nodes,
+            model.edges,
+            model.conductance.value,
+            model.source_nodes,
+            model.output_nodes,
+            eta=eta,
+            alpha=lr,
+        )
     vs_tr, vs_te = pm_ground_sources(x_tr), pm_ground_sources(x_te)
-    hist = cl.fit(vs_tr, y_tr, epochs=epochs, batch_size=batch, seed=args.seed, v_val=vs_te, y_val=y_te,
-                  progress=progress)
+    hist = cl.fit(
+        vs_tr,
+        y_tr,
+        epochs=epochs,
+        batch_size=batch,
+        seed=args.seed,
+        v_val=vs_te,
+        y_val=y_te,
+        progress=progress,
+    )
     model.conductance.value[...] = cl.conductance_S
-    results = {"train_rel_error": cl.relative_error(vs_tr, y_tr), "test_rel_error": cl.relative_error(vs_te, y_te),
-               "equilibria": float(cl.queries["equilibria"])}
+    results = {
+        "train_rel_error": cl.relative_error(vs_tr, y_tr),
+        "test_rel_error": cl.relative_error(vs_te, y_te),
+        "equilibria": float(cl.queries["equilibria"]),
+    }
     if args.task == "dataset":
         results["test_acc"] = float(np.mean(np.argmax(cl.predict(vs_te), 1) == data.y_test))
         results["train_acc"] = float(np.mean(np.argmax(cl.predict(vs_tr), 1) == data.y_train))
-    config = {**model.config(), **task, "eta": eta, "alpha": lr, "epochs": epochs, "batch_size": batch,
-              "sign_only": sign, "levels": args.levels if sign else None}
+    config = {
+        **model.config(),
+        **task,
+        "eta": eta,
+        "alpha": lr,
+        "epochs": epochs,
+        "batch_size": batch,
+        "sign_only": sign,
+        "levels": args.levels if sign else None,
+    }
     return {"model": model, "history": hist, "results": results, "config": config}
 
 
@@ -123,12 +185,16 @@ def evaluate(model: Any, data: DataSplit, args: argparse.Namespace, metadata: di
     cfg = metadata.get("config", {})
     job_cfg = cfg.get("job_config", {})
     if isinstance(model, DeepResistiveClassifier):
-        return {"test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
-                "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train))}
+        return {
+            "test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
+            "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train)),
+        }
     if job_cfg.get("task") == "linear":
         x, y, _ = make_linear_regression(n_samples=256, seed=int(cfg.get("seed", 0)))
         y = 0.5 * y
         rel = lambda a, b: float(np.linalg.norm(model(a) - b) / np.linalg.norm(b))  # noqa: E731
         return {"train_rel_error": rel(x[:200], y[:200]), "test_rel_error": rel(x[200:], y[200:])}
-    return {"test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
-            "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train))}
+    return {
+        "test_acc": float(np.mean(np.argmax(model(data.x_test), 1) == data.y_test)),
+        "train_acc": float(np.mean(np.argmax(model(data.x_train), 1) == data.y_train)),
+    }

@@ -37,9 +37,19 @@ class CoupledLearning:
     k_min_S, k_max_S : conductance bounds.
     """
 
-    def __init__(self, n_nodes: int, edges: np.ndarray, conductance_S: np.ndarray, source_nodes: np.ndarray,
-                 output_nodes: np.ndarray, *, eta: float = 0.1, alpha: float = 0.05, k_min_S: float = 1e-3,
-                 k_max_S: float = 1e3) -> None:
+    def __init__(
+        self,
+        n_nodes: int,
+        edges: np.ndarray,
+        conductance_S: np.ndarray,
+        source_nodes: np.ndarray,
+        output_nodes: np.ndarray,
+        *,
+        eta: float = 0.1,
+        alpha: float = 0.05,
+        k_min_S: float = 1e-3,
+        k_max_S: float = 1e3,
+    ) -> None:
         if not 0 < eta <= 1:
             raise ValueError(f"eta must be in (0, 1], got {eta}")
         if not alpha > 0:
@@ -50,10 +60,16 @@ class CoupledLearning:
         self.output_nodes = np.asarray(output_nodes, dtype=np.int64).reshape(-1)
         if np.intersect1d(self.source_nodes, self.output_nodes).size:
             raise ValueError("output_nodes and source_nodes must be disjoint")
-        self.eta, self.alpha, self.k_min_S, self.k_max_S = float(eta), float(alpha), float(k_min_S), float(k_max_S)
+        self.eta, self.alpha, self.k_min_S, self.k_max_S = (
+            float(eta),
+            float(alpha),
+            float(k_min_S),
+            float(k_max_S),
+        )
         self.free_net = ResistorNetwork(n_nodes, edges, conductance_S, self.source_nodes)
-        self.clamped_net = ResistorNetwork(n_nodes, edges, conductance_S,
-                                           np.concatenate([self.source_nodes, self.output_nodes]))
+        self.clamped_net = ResistorNetwork(
+            n_nodes, edges, conductance_S, np.concatenate([self.source_nodes, self.output_nodes])
+        )
         self.queries = {"equilibria": 0}
 
     @property
@@ -71,8 +87,9 @@ class CoupledLearning:
         self.queries["equilibria"] += len(v_sources)
         return self.free_net.solve(v_sources)
 
-    def clamped_state(self, v_sources: np.ndarray, targets: np.ndarray, v_free: np.ndarray,
-                      eta: float | None = None) -> np.ndarray:
+    def clamped_state(
+        self, v_sources: np.ndarray, targets: np.ndarray, v_free: np.ndarray, eta: float | None = None
+    ) -> np.ndarray:
         """Clamped steady state: outputs held at ``p_O^F + eta (y - p_O^F)``."""
         eta = self.eta if eta is None else eta
         p_o = v_free[:, self.output_nodes]
@@ -80,7 +97,7 @@ class CoupledLearning:
         return self.clamped_net.solve(np.concatenate([v_sources, p_o + eta * (targets - p_o)], axis=1))
 
     def update(self, v_sources: np.ndarray, targets: np.ndarray, eta: float | None = None) -> np.ndarray:
-        """The coupled-learning increment ``(alpha/eta) mean_batch[(dp^F)^2 - (dp^C)^2]`` (siemens, per edge)."""
+        """Coupled-learning increment ``(alpha/eta) mean_batch[(dp^F)^2 - (dp^C)^2]`` (siemens, per edge)."""
         eta = self.eta if eta is None else eta
         vf = self.free_state(v_sources)
         vcl = self.clamped_state(v_sources, targets, vf, eta)
@@ -89,8 +106,9 @@ class CoupledLearning:
 
     def step(self, v_sources: np.ndarray, targets: np.ndarray) -> None:
         """Apply one update, projected onto the conductance bounds."""
-        self.conductance_S = np.clip(self.conductance_S + self.update(v_sources, targets), self.k_min_S,
-                                     self.k_max_S)
+        self.conductance_S = np.clip(
+            self.conductance_S + self.update(v_sources, targets), self.k_min_S, self.k_max_S
+        )
 
     def predict(self, v_sources: np.ndarray) -> np.ndarray:
         """Output potentials (batch, n_outputs) of the free state."""
@@ -100,9 +118,18 @@ class CoupledLearning:
         """``||p_O - y|| / ||y||`` over the whole set (Frobenius norms)."""
         return float(np.linalg.norm(self.predict(v_sources) - targets) / np.linalg.norm(targets))
 
-    def fit(self, v_sources: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int = 16, seed: int = 0,
-            v_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-            progress: Callable[[int, int, dict], None] | None = None) -> History:
+    def fit(
+        self,
+        v_sources: np.ndarray,
+        targets: np.ndarray,
+        *,
+        epochs: int,
+        batch_size: int = 16,
+        seed: int = 0,
+        v_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        progress: Callable[[int, int, dict], None] | None = None,
+    ) -> History:
         """Minibatch training; records the mean squared error and relative error per epoch."""
         rng = np.random.default_rng(seed)
         hist = History()
@@ -110,11 +137,15 @@ class CoupledLearning:
             t0 = time.perf_counter()
             order = rng.permutation(len(v_sources))
             for i in range(0, len(order), batch_size):
-                idx = order[i:i + batch_size]
+                idx = order[i : i + batch_size]
                 self.step(v_sources[idx], targets[idx])
-            row = {"epoch": epoch, "loss": float(np.mean((self.predict(v_sources) - targets) ** 2)),
-                   "rel_error": self.relative_error(v_sources, targets), "time_s": time.perf_counter() - t0,
-                   "equilibria": self.queries["equilibria"]}
+            row = {
+                "epoch": epoch,
+                "loss": float(np.mean((self.predict(v_sources) - targets) ** 2)),
+                "rel_error": self.relative_error(v_sources, targets),
+                "time_s": time.perf_counter() - t0,
+                "equilibria": self.queries["equilibria"],
+            }
             if v_val is not None and y_val is not None:
                 row["test_rel_error"] = self.relative_error(v_val, y_val)
             hist.record(**row)
@@ -132,9 +163,21 @@ class SignCoupledLearning(CoupledLearning):
     below ``deadband_V2`` stay.
     """
 
-    def __init__(self, n_nodes: int, edges: np.ndarray, source_nodes: np.ndarray, output_nodes: np.ndarray, *,
-                 r_min_ohm: float = 0.1, r_max_ohm: float = 10.0, n_levels: int = 128, eta: float = 0.5,
-                 deadband_V2: float = 0.0, init_level: np.ndarray | None = None, seed: int = 0) -> None:
+    def __init__(
+        self,
+        n_nodes: int,
+        edges: np.ndarray,
+        source_nodes: np.ndarray,
+        output_nodes: np.ndarray,
+        *,
+        r_min_ohm: float = 0.1,
+        r_max_ohm: float = 10.0,
+        n_levels: int = 128,
+        eta: float = 0.5,
+        deadband_V2: float = 0.0,
+        init_level: np.ndarray | None = None,
+        seed: int = 0,
+    ) -> None:
         if not 0 < r_min_ohm < r_max_ohm:
             raise ValueError(f"need 0 < r_min_ohm < r_max_ohm, got {r_min_ohm}, {r_max_ohm}")
         if n_levels < 2:
@@ -147,8 +190,17 @@ class SignCoupledLearning(CoupledLearning):
         if self.level.shape != (n_edges,) or self.level.min() < 0 or self.level.max() >= n_levels:
             raise ValueError(f"init_level must be ({n_edges},) ints in [0, {n_levels})")
         self.deadband_V2 = float(deadband_V2)
-        super().__init__(n_nodes, edges, 1.0 / self.r_levels_ohm[self.level], source_nodes, output_nodes, eta=eta,
-                         alpha=1.0, k_min_S=1.0 / r_max_ohm, k_max_S=1.0 / r_min_ohm)
+        super().__init__(
+            n_nodes,
+            edges,
+            1.0 / self.r_levels_ohm[self.level],
+            source_nodes,
+            output_nodes,
+            eta=eta,
+            alpha=1.0,
+            k_min_S=1.0 / r_max_ohm,
+            k_max_S=1.0 / r_min_ohm,
+        )
 
     def step(self, v_sources: np.ndarray, targets: np.ndarray) -> None:
         """One discrete step per edge from the sign of the free/clamped power difference."""
@@ -158,8 +210,9 @@ class SignCoupledLearning(CoupledLearning):
         self.conductance_S = 1.0 / self.r_levels_ohm[self.level]
 
 
-def output_error_gradient(net: ResistorNetwork, v_clamped: np.ndarray, output_nodes: np.ndarray,
-                          targets: np.ndarray) -> np.ndarray:
+def output_error_gradient(
+    net: ResistorNetwork, v_clamped: np.ndarray, output_nodes: np.ndarray, targets: np.ndarray
+) -> np.ndarray:
     """Exact gradient of ``mean_batch 1/2 ||p_O - y||^2`` w.r.t. the conductances (adjoint method).
 
     With ``lambda`` the response to the currents ``p_O - y`` injected at the outputs (sources at 0 V),
@@ -173,7 +226,7 @@ def output_error_gradient(net: ResistorNetwork, v_clamped: np.ndarray, output_no
 
 
 def coupled_learning_limit(cl: CoupledLearning, v_sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Exact ``eta -> 0`` limit of :meth:`CoupledLearning.update`: ``-2 alpha mean(dp_j du_j)`` where ``u`` is the
+    """Exact ``eta -> 0`` limit of :meth:`CoupledLearning.update`: ``-2 alpha mean(dp_j du_j)``, ``u`` the
     response to raising the clamped outputs by ``y - p_O`` with the sources held."""
     vf = cl.free_net.solve(v_sources)
     zeros = np.zeros_like(v_sources)

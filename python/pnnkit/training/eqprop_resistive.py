@@ -28,8 +28,14 @@ from ..nn.history import History
 MODES = ("positive", "negative", "centered")
 
 
-def _nudged(network: ResistorNetwork | DiodeNetwork, v_clamped: np.ndarray, nudge_nodes: np.ndarray,
-            targets: np.ndarray, beta: float, v_free: np.ndarray) -> np.ndarray:
+def _nudged(
+    network: ResistorNetwork | DiodeNetwork,
+    v_clamped: np.ndarray,
+    nudge_nodes: np.ndarray,
+    targets: np.ndarray,
+    beta: float,
+    v_free: np.ndarray,
+) -> np.ndarray:
     if isinstance(network, ResistorNetwork):
         cur = np.zeros_like(v_free)
         cur[:, nudge_nodes] = beta * (targets - v_free[:, nudge_nodes])
@@ -37,9 +43,15 @@ def _nudged(network: ResistorNetwork | DiodeNetwork, v_clamped: np.ndarray, nudg
     return network.solve(v_clamped, nudge_nodes=nudge_nodes, beta=beta, targets=targets, v_init=v_free)
 
 
-def ep_gradient(network: ResistorNetwork | DiodeNetwork, v_clamped: np.ndarray, nudge_nodes: np.ndarray,
-                targets: np.ndarray, beta: float, mode: str = "centered",
-                v_free: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ep_gradient(
+    network: ResistorNetwork | DiodeNetwork,
+    v_clamped: np.ndarray,
+    nudge_nodes: np.ndarray,
+    targets: np.ndarray,
+    beta: float,
+    mode: str = "centered",
+    v_free: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """EP estimate of ``d/dg mean_batch 1/2 ||V_out - y||^2`` (per edge, units 1/siemens * V^2).
 
     Returns ``(estimate (n_edges,), free state (batch, n_nodes))``. ``mode``: ``"positive"`` (states at 0
@@ -81,9 +93,20 @@ class EPResistiveTrainer:
     g_min_S / g_max_S : conductance bounds (the update is projected onto them).
     """
 
-    def __init__(self, model: DeepResistiveNetwork, *, lr: float | tuple[float, ...] = 0.05, beta: float = 0.5,
-                 mode: str = "centered", random_sign: bool = False, on_V: float = 1.0, off_V: float = 0.0,
-                 g_min_S: float = 1e-6, g_max_S: float = 10.0, seed: int = 0) -> None:
+    def __init__(
+        self,
+        model: DeepResistiveNetwork,
+        *,
+        lr: float | tuple[float, ...] = 0.05,
+        beta: float = 0.5,
+        mode: str = "centered",
+        random_sign: bool = False,
+        on_V: float = 1.0,
+        off_V: float = 0.0,
+        g_min_S: float = 1e-6,
+        g_max_S: float = 10.0,
+        seed: int = 0,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         nb = len(model.blocks)
@@ -93,7 +116,12 @@ class EPResistiveTrainer:
         if not 0 < g_min_S < g_max_S:
             raise ValueError(f"need 0 < g_min_S < g_max_S, got {g_min_S}, {g_max_S}")
         self.model, self.beta, self.mode, self.random_sign = model, float(beta), mode, bool(random_sign)
-        self.on_V, self.off_V, self.g_min_S, self.g_max_S = float(on_V), float(off_V), float(g_min_S), float(g_max_S)
+        self.on_V, self.off_V, self.g_min_S, self.g_max_S = (
+            float(on_V),
+            float(off_V),
+            float(g_min_S),
+            float(g_max_S),
+        )
         self.lr_per_edge = np.concatenate([np.full(cnt, r) for (_, cnt), r in zip(model.blocks, lrs)])
         self.rng = np.random.default_rng(seed)
         self.queries = {"equilibria": 0}
@@ -111,9 +139,17 @@ class EPResistiveTrainer:
         m.conductance_S = np.clip(m.conductance_S - self.lr_per_edge * grad, self.g_min_S, self.g_max_S)
         return float(0.5 * ((m.outputs(v0) - t) ** 2).sum(axis=1).mean())
 
-    def fit(self, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 32,
-            x_val: np.ndarray | None = None, y_val: np.ndarray | None = None,
-            progress: Callable[[int, int, dict], None] | None = None) -> History:
+    def fit(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        epochs: int,
+        batch_size: int = 32,
+        x_val: np.ndarray | None = None,
+        y_val: np.ndarray | None = None,
+        progress: Callable[[int, int, dict], None] | None = None,
+    ) -> History:
         """Train for ``epochs``; records loss, train accuracy (free states seen), val accuracy, wall time."""
         hist = History()
         for epoch in range(1, epochs + 1):
@@ -121,11 +157,15 @@ class EPResistiveTrainer:
             order = self.rng.permutation(len(x))
             losses = []
             for i in range(0, len(x), batch_size):
-                idx = order[i:i + batch_size]
+                idx = order[i : i + batch_size]
                 losses.append(self.step(x[idx], y[idx]) * len(idx))
-            row = {"epoch": epoch, "loss": float(np.sum(losses) / len(x)),
-                   "train_acc": accuracy(self.model, x, y), "time_s": time.perf_counter() - t0,
-                   "equilibria": self.queries["equilibria"]}
+            row = {
+                "epoch": epoch,
+                "loss": float(np.sum(losses) / len(x)),
+                "train_acc": accuracy(self.model, x, y),
+                "time_s": time.perf_counter() - t0,
+                "equilibria": self.queries["equilibria"],
+            }
             if x_val is not None and y_val is not None:
                 row["test_acc"] = accuracy(self.model, x_val, y_val)
             hist.record(**row)
