@@ -47,4 +47,18 @@ def build_info() -> dict:
     }
 
 
-__all__ = ["set_num_threads", "get_num_threads", "build_info", "__version__"]
+from . import datasets, io, nn, substrate, training  # noqa: E402  (pure Python, cheap)
+
+_SUBSTRATE_PACKAGES = ("crossbar", "optics", "equilibrium")
+
+
+def __getattr__(name: str):  # lazy import of the substrate subpackages: pnnkit.optics etc.
+    if name in _SUBSTRATE_PACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'pnnkit' has no attribute {name!r}")
+
+
+__all__ = ["set_num_threads", "get_num_threads", "build_info", "__version__", "nn", "datasets", "io",
+           "substrate", "training", "crossbar", "optics", "equilibrium"]
