@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 import pnnkit
-from pnnkit.equilibrium.diode import DeepResistiveNetwork, DiodeNetwork, coordinate_descent_reference
+from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork, DiodeNetwork
 from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph
 
 
@@ -116,14 +116,9 @@ def bench_diode_graph(
     net = DiodeNetwork(n_nodes, edges, g, cl, lo, hi)
     vc = rng.uniform(-1, 1, (batch, cl.size))
     t_c = _median_time(lambda: _fixed_sweeps(net, vc, sweeps), repeats)
-    t_np = _median_time(
-        lambda: coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps),
-        max(1, repeats // 2),
-    )
-    diff = np.abs(
-        _fixed_sweeps(net, vc, sweeps)
-        - coordinate_descent_reference(n_nodes, edges, g, cl, lo, hi, vc, n_sweeps=sweeps)
-    ).max()
+    ref = CoordinateDescentReference(n_nodes, edges, g, cl, lo, hi)
+    t_np = _median_time(lambda: ref.solve(vc, sweeps), max(1, repeats // 2))
+    diff = np.abs(_fixed_sweeps(net, vc, sweeps) - ref.solve(vc, sweeps)).max()
     return {
         "n_nodes": n_nodes,
         "n_edges": n_edges,
