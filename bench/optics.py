@@ -1,0 +1,189 @@
+"""Free-space optics kernels vs numpy / scipy.fft / torchoptics (medians, ratios, optional JSON).
+
+1. One propagation step (FFT2, multiply by H, IFFT2) of a batch of complex64 fields, 512 x 512 by
+   default, circular (no padding) so every implementation does the same transforms:
+   pnnkit (OpenMP over the batch, pocketfft single-threaded inside), numpy.fft, scipy.fft(workers=2).
+2. Forward + adjoint (vjp) of the 5-layer D2NN preset (200 x 200, padded to 400 x 400), batch 64:
+   pnnkit's fused stack vs the same pipeline written in numpy (complex64).
+3. The same D2NN in torchoptics (when installed), forward + backward on a smaller batch
+   (``--torch-batch``), compared per sample with pnnkit on that batch.
+
+    python bench/optics.py --json optics.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+import pnnkit
+from pnnkit import _core
+from pnnkit.optics.presets import d2nn_lin2018
+from pnnkit.optics.propagation import Propagator
+
+
+def median_time(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def bench_step(batch: int, n: int, repeat: int, threads: int) -> dict[str, float]:
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(batch, n, n)) + 1j * rng.normal(size=(batch, n, n))).astype(np.complex64)
+    prop = Propagator((n, n), 1e-6, 1e-6, 50e-6, pad=False, band_limit=True, warn=False)
+    H = prop.H  # (1, n, n) complex64
+    res = {"pnnkit_s": median_time(lambda: prop(x), repeat)}
+    res["numpy_fft_s"] = median_time(lambda: np.fft.ifft2(np.fft.fft2(x) * H[0]), repeat)
+    ref = np.fft.ifft2(np.fft.fft2(x) * H[0])
+    res["max_rel_diff_vs_numpy"] = float(np.abs(prop(x) - ref).max() / np.abs(ref).max())
+    try:
+        import scipy.fft as sfft
+
+        res["scipy_fft_workers2_s"] = median_time(
+            lambda: sfft.ifft2(sfft.fft2(x, workers=2) * H[0], workers=2, overwrite_x=True), repeat)
+    except ImportError:
+        res["scipy_fft_workers2_s"] = float("nan")
+    return res
+
+
+def numpy_d2nn(x: np.ndarray, H: np.ndarray, t: np.ndarray, g_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The D2NN forward (storing the field before each mask) and vjp, vectorised numpy, complex64."""
+    n = x.shape[-1]
+    P = H.shape[-1]
+
+    def step(u: np.ndarray, h: np.ndarray) -> np.ndarray:
+        pad = np.zeros((u.shape[0], P, P), np.complex64)
+        pad[:, :n, :n] = u
+        return np.fft.ifft2(np.fft.fft2(pad) * h)[:, :n, :n].astype(np.complex64)
+
+    L = t.shape[0]
+    u = step(x, H[0])
+    stored = []
+    for l in range(L):
+        stored.append(u)
+        u = step(u * t[l], H[l + 1])
+    g = g_out
+    gt = np.zeros_like(t)
+    for l in range(L - 1, -1, -1):
+        g = step(g, np.conj(H[l + 1]))
+        gt[l] = np.sum(np.conj(stored[l]) * g, axis=0)
+        g = g * np.conj(t[l])
+    gx = step(g, np.conj(H[0]))
+    return gx, gt
+
+
+def bench_d2nn(batch: int, repeat: int) -> dict[str, float]:
+    rng = np.random.default_rng(1)
+    net = d2nn_lin2018()
+    stack = net._twin
+    t = net.twin_transmissions()
+    x = net.encode(rng.uniform(0, 1, (batch, 784)).astype(np.float32))
+    g = (rng.normal(size=x.shape) + 1j * rng.normal(size=x.shape)).astype(np.complex64)
+
+    def ours() -> tuple[np.ndarray, np.ndarray]:
+        stack.forward(x, t, True)
+        return stack.backward(g, True)
+
+    Hs = np.stack([Propagator(net.shape, net.pitch_m, net.wavelengths_m[0], d, warn=False).H[0]
+                   for d in net.distances_m])
+    res = {"pnnkit_s": median_time(ours, repeat)}
+    res["numpy_s"] = median_time(lambda: numpy_d2nn(x, Hs, t[:, 0], g), max(1, repeat // 2))
+    gx, gt = ours()
+    gx_np, gt_np = numpy_d2nn(x, Hs, t[:, 0], g)
+    res["max_rel_diff_grad_t"] = float(np.abs(gt[:, 0] - gt_np).max() / np.abs(gt_np).max())
+    res["stored_buffer_MB"] = stack.buffer_bytes / 1e6
+    return res
+
+
+def bench_torchoptics(batch: int, repeat: int) -> dict[str, float] | None:
+    try:
+        import torch
+        import torchoptics
+        from torchoptics import Field, System
+        from torchoptics.elements import PhaseModulator
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    net = d2nn_lin2018()
+    n, p, lam, d = net.shape[0], net.pitch_m, net.wavelengths_m[0], net.distances_m[0]
+    phases = [torch.nn.Parameter(torch.tensor(net._params["phase"].value[l], dtype=torch.float32))
+              for l in range(net.n_layers)]
+    system = System(*[PhaseModulator(ph, z=d * (l + 1), spacing=p) for l, ph in enumerate(phases)])
+    rng = np.random.default_rng(2)
+    x = torch.tensor(net.encode(rng.uniform(0, 1, (batch, 784)).astype(np.float32)))
+    regions = net.regions
+
+    def step() -> None:
+        for ph in phases:
+            ph.grad = None
+        field = Field(x, wavelength=lam, z=0, spacing=p)
+        out = system.measure_at_z(field, z=d * (net.n_layers + 1), propagation_method="ASM", asm_pad=(n // 2, n // 2))
+        inten = out.data.abs().square()
+        sig = torch.stack([inten[:, y:y + h, x0:x0 + w].sum(dim=(1, 2)) for y, x0, h, w in regions.tolist()], 1)
+        sig.sum().backward()
+
+    def ours() -> None:
+        net.zero_grad()
+        out = net.forward(rng.uniform(0, 1, (batch, 784)).astype(np.float32))
+        net.backward(np.ones_like(out))
+
+    res = {"torchoptics_version": torchoptics.__version__, "torch_batch": batch,
+           "torchoptics_s": median_time(step, repeat), "pnnkit_s": median_time(ours, repeat)}
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batch", type=int, default=32, help="propagation-step batch")
+    ap.add_argument("--n", type=int, default=512, help="propagation-step grid size")
+    ap.add_argument("--d2nn-batch", type=int, default=64)
+    ap.add_argument("--torch-batch", type=int, default=8)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    pnnkit.set_num_threads(args.threads)
+    info = {"build": pnnkit.build_info(), "args": vars(args)}
+    print(f"pnnkit {info['build']['version']} threads={args.threads}", flush=True)
+
+    step = bench_step(args.batch, args.n, args.repeat, args.threads)
+    print(f"[step] batch {args.batch} complex64 {args.n}x{args.n}: pnnkit {step['pnnkit_s'] * 1e3:.1f} ms | "
+          f"numpy.fft {step['numpy_fft_s'] * 1e3:.1f} ms ({step['numpy_fft_s'] / step['pnnkit_s']:.2f}x) | "
+          f"scipy.fft workers=2 {step['scipy_fft_workers2_s'] * 1e3:.1f} ms "
+          f"(pnnkit/scipy time {step['pnnkit_s'] / step['scipy_fft_workers2_s']:.2f}) | "
+          f"max rel diff {step['max_rel_diff_vs_numpy']:.1e}", flush=True)
+    d2 = bench_d2nn(args.d2nn_batch, max(2, args.repeat // 2))
+    print(f"[d2nn] 5 layers 200x200 (pad 400) batch {args.d2nn_batch} forward+vjp: pnnkit {d2['pnnkit_s']:.2f} s | "
+          f"numpy {d2['numpy_s']:.2f} s ({d2['numpy_s'] / d2['pnnkit_s']:.2f}x) | stored fields "
+          f"{d2['stored_buffer_MB']:.0f} MB | grad rel diff {d2['max_rel_diff_grad_t']:.1e}", flush=True)
+    out: dict[str, Any] = {**info, "step": step, "d2nn": d2}
+    if not args.skip_torch:
+        to = bench_torchoptics(args.torch_batch, 1)
+        if to is None:
+            print("[torchoptics] not installed: skipped", flush=True)
+        else:
+            print(f"[torchoptics {to['torchoptics_version']}] D2NN forward+backward batch {to['torch_batch']}: "
+                  f"{to['torchoptics_s']:.2f} s vs pnnkit module {to['pnnkit_s']:.2f} s "
+                  f"({to['torchoptics_s'] / to['pnnkit_s']:.1f}x)", flush=True)
+            out["torchoptics"] = to
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
