@@ -227,3 +227,23 @@ def test_d2nn_preset_matches_lin2018_and_roundtrips_config() -> None:
     assert twin.config()["distances_m"] == list(net.distances_m)
     diff = d2nn_lin2018(differential=True)
     assert len(diff.regions) == 20 and diff.differential_pairs.shape == (10, 2)
+
+
+def test_diffractive_job_builds_the_preset_for_each_dataset() -> None:
+    import argparse
+
+    from pnnkit.jobs import diffractive as job
+
+    assert job.METHODS == ("insilico", "pat", "insitu")
+    parser = argparse.ArgumentParser()
+    job.add_arguments(parser)
+    args = parser.parse_args(["--phase-error", "0.05", "--misalignment", "2", "--no-pad"])
+    for name, value in {"epochs": None, "batch_size": None, "lr": None, "seed": 3}.items():
+        setattr(args, name, value)
+    cfg = job.config_from_args(args)
+    assert cfg.phase_error == 0.05 and cfg.misalignment_px == 2 and not cfg.pad and cfg.seed == 3
+    digits = job.build_model(64, cfg)
+    assert digits.input_shape == (8, 8) and digits.input_upsample == 14 and digits.nonideal.misalignment_px == 2
+    assert job.build_model(784, cfg, ideal_chip=True).nonideal.phase_error == 0
+    with pytest.raises(ValueError, match="square"):
+        job.build_model(60, cfg)
