@@ -103,17 +103,18 @@ def test_propagator_adjoint_identity(method: str, bl: bool, pad: bool, dtype: ty
     assert abs(lhs - rhs) <= tol * abs(lhs)
 
 
-def test_propagation_matches_numpy_fft_and_wavelength_axis() -> None:
+@pytest.mark.parametrize("shape", [(16, 24), (53, 61), (1, 7)])  # (53, 61): Bluestein lengths
+def test_propagation_matches_numpy_fft_and_wavelength_axis(shape: tuple[int, int]) -> None:
     rng = np.random.default_rng(2)
-    shape = (16, 24)
+    ny, nx = shape
     lams = [LAM, 1.5 * LAM]
     x = rng.normal(size=(3, 2, *shape)) + 1j * rng.normal(size=(3, 2, *shape))
     out = Propagator(shape, LAM, lams, 20 * LAM, pad=True, dtype=np.complex128, warn=False)(x)
     for w, lam in enumerate(lams):
-        H = transfer_function((32, 48), LAM, lam, 20 * LAM)
-        P = np.zeros((3, 32, 48), complex)
-        P[:, :16, :24] = x[:, w]
-        ref = np.fft.ifft2(np.fft.fft2(P) * H)[:, :16, :24]
+        H = transfer_function((2 * ny, 2 * nx), LAM, lam, 20 * LAM)
+        P = np.zeros((3, 2 * ny, 2 * nx), complex)
+        P[:, :ny, :nx] = x[:, w]
+        ref = np.fft.ifft2(np.fft.fft2(P) * H)[:, :ny, :nx]
         np.testing.assert_allclose(out[:, w], ref, rtol=0, atol=1e-12 * np.abs(ref).max())
 
 
