@@ -22,7 +22,7 @@ import numpy as np
 
 from ..datasets.split import DataSplit
 from ..nn import Adam, SoftmaxCrossEntropy, accuracy
-from ..optics.diffractive import DiffractiveNetwork, DiffractiveNonidealities  # noqa: F401
+from ..optics.diffractive import DiffractiveNetwork, DiffractiveNonidealities
 from ..optics.presets import d2nn_lin2018
 from ..substrate import total_queries
 from ..training.insilico import train_insilico
