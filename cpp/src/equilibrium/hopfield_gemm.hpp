@@ -2,8 +2,8 @@
 // micro-kernel picked at run time, because the portable build compiles Eigen for SSE2 only
 // and the input drive rho(x) W_1 dominates a relaxation. B (a weight matrix, constant
 // during a relaxation) is packed once into zero-padded column panels; A rows stream.
-// The summation order over k is fixed (p = 0..k-1), so results do not depend on how the
-// rows of A are split between threads.
+// The summation order over k is fixed (p = 0..k-1 in fixed chunks), so results do not depend on
+// how the rows of A are split between threads.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -55,17 +55,27 @@ struct PackedB {
     }
 };
 
-// MR rows of C (columns [j0, j0 + nj) of one panel) = A rows * panel; two vectors per row.
+// MR rows of C (columns [j0, j0 + nj) of one panel) (+)= A rows * panel rows [0, k); two vectors per row.
 template <typename T, int MR, int BYTES>
 inline __attribute__((always_inline)) void micro_kernel(const T* A, std::int64_t lda, const T* panel, std::int64_t k,
-                                                        T* C, std::int64_t ldc, std::int64_t nj) {
+                                                        T* C, std::int64_t ldc, std::int64_t nj, bool accumulate) {
     typedef typename Vec<T, BYTES>::type V;
     typedef typename Vec<T, BYTES>::utype VU;
     constexpr int W = Vec<T, BYTES>::width;
     V acc0[MR], acc1[MR];
+    T tmp[2 * W];
     for (int r = 0; r < MR; ++r) {
-        acc0[r] = V{};
-        acc1[r] = V{};
+        if (!accumulate) {
+            acc0[r] = V{};
+            acc1[r] = V{};
+        } else if (nj == 2 * W) {
+            acc0[r] = *reinterpret_cast<const VU*>(C + r * ldc);
+            acc1[r] = *reinterpret_cast<const VU*>(C + r * ldc + W);
+        } else {
+            for (int j = 0; j < 2 * W; ++j) tmp[j] = j < nj ? C[r * ldc + j] : T(0);
+            acc0[r] = *reinterpret_cast<const VU*>(tmp);
+            acc1[r] = *reinterpret_cast<const VU*>(tmp + W);
+        }
     }
     for (std::int64_t p = 0; p < k; ++p) {
         const V b0 = *reinterpret_cast<const VU*>(panel + p * 2 * W);
@@ -82,7 +92,6 @@ inline __attribute__((always_inline)) void micro_kernel(const T* A, std::int64_t
             *reinterpret_cast<VU*>(C + r * ldc + W) = acc1[r];
         }
     } else {
-        T tmp[2 * W];
         for (int r = 0; r < MR; ++r) {
             *reinterpret_cast<VU*>(tmp) = acc0[r];
             *reinterpret_cast<VU*>(tmp + W) = acc1[r];
@@ -91,20 +100,35 @@ inline __attribute__((always_inline)) void micro_kernel(const T* A, std::int64_t
     }
 }
 
+// Rows of A per micro-kernel call: as many as the vector registers allow (2 accumulators per row).
+template <int BYTES>
+constexpr int rows_per_kernel() { return BYTES == 64 ? 8 : 4; }
+// k is split in chunks so that the slice of a panel in use stays in L1 across row groups.
+constexpr std::int64_t kKChunk = 256;
+
 template <typename T, int BYTES>
 inline __attribute__((always_inline)) void gemm_body(const T* A, std::int64_t m, std::int64_t lda, const PackedB<T>& B,
                                                      T* C, std::int64_t ldc) {
+    constexpr int MR = rows_per_kernel<BYTES>();
     const std::int64_t NR = B.nr;
     for (std::int64_t jp = 0; jp < B.panels; ++jp) {
         const std::int64_t j0 = jp * NR, nj = std::min<std::int64_t>(NR, B.n - j0);
-        const T* panel = B.data.data() + jp * B.k * NR;
-        std::int64_t i = 0;
-        for (; i + 4 <= m; i += 4) micro_kernel<T, 4, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj);
-        switch (m - i) {
-            case 3: micro_kernel<T, 3, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
-            case 2: micro_kernel<T, 2, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
-            case 1: micro_kernel<T, 1, BYTES>(A + i * lda, lda, panel, B.k, C + i * ldc + j0, ldc, nj); break;
-            default: break;
+        for (std::int64_t p0 = 0; p0 < B.k; p0 += kKChunk) {
+            const std::int64_t kc = std::min<std::int64_t>(kKChunk, B.k - p0);
+            const T* panel = B.data.data() + jp * B.k * NR + p0 * NR;
+            const bool acc = p0 > 0;
+            const T* Ap = A + p0;
+            std::int64_t i = 0;
+            for (; i + MR <= m; i += MR)
+                micro_kernel<T, MR, BYTES>(Ap + i * lda, lda, panel, kc, C + i * ldc + j0, ldc, nj, acc);
+            for (; i + 4 <= m; i += 4)
+                micro_kernel<T, 4, BYTES>(Ap + i * lda, lda, panel, kc, C + i * ldc + j0, ldc, nj, acc);
+            switch (m - i) {
+                case 3: micro_kernel<T, 3, BYTES>(Ap + i * lda, lda, panel, kc, C + i * ldc + j0, ldc, nj, acc); break;
+                case 2: micro_kernel<T, 2, BYTES>(Ap + i * lda, lda, panel, kc, C + i * ldc + j0, ldc, nj, acc); break;
+                case 1: micro_kernel<T, 1, BYTES>(Ap + i * lda, lda, panel, kc, C + i * ldc + j0, ldc, nj, acc); break;
+                default: break;
+            }
         }
     }
 }
