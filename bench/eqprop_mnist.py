@@ -37,11 +37,27 @@ def run_ep(data: Any, nudging: str, epochs: int, seed: int, on_epoch: Any) -> di
     from pnnkit.training.eqprop import EPConfig, config_dict, train_eqprop
 
     net = HopfieldNetwork((784, 500, 10), seed=seed)
-    cfg = EPConfig(beta=0.5, nudging=nudging, n_free=20, n_nudged=4, eps=0.5, lrs=(0.1, 0.05), persistent=True)
-    hist = train_eqprop(net, data.x_train, data.y_train, epochs=epochs, batch_size=20, config=cfg, seed=seed,
-                        x_test=data.x_test, y_test=data.y_test, callback=lambda e, n, row: on_epoch(row))
-    return {"config": config_dict(cfg), "rows": hist.rows, "final_test_acc": hist.last.get("test_acc"),
-            "best_test_acc": max(hist["test_acc"]) if len(hist) else None}
+    cfg = EPConfig(
+        beta=0.5, nudging=nudging, n_free=20, n_nudged=4, eps=0.5, lrs=(0.1, 0.05), persistent=True
+    )
+    hist = train_eqprop(
+        net,
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=20,
+        config=cfg,
+        seed=seed,
+        x_test=data.x_test,
+        y_test=data.y_test,
+        callback=lambda e, n, row: on_epoch(row),
+    )
+    return {
+        "config": config_dict(cfg),
+        "rows": hist.rows,
+        "final_test_acc": hist.last.get("test_acc"),
+        "best_test_acc": max(hist["test_acc"]) if len(hist) else None,
+    }
 
 
 def run_backprop(data: Any, epochs: int, seed: int, on_epoch: Any) -> dict[str, Any]:
@@ -49,12 +65,30 @@ def run_backprop(data: Any, epochs: int, seed: int, on_epoch: Any) -> dict[str, 
     from pnnkit import nn
 
     model = nn.Sequential(nn.Linear(784, 500, seed=seed), nn.Sigmoid(), nn.Linear(500, 10, seed=seed + 1))
-    hist = nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(model, 1e-3), data.x_train, data.y_train, epochs=epochs,
-                  batch_size=20, seed=seed, x_val=data.x_test, y_val=data.y_test,
-                  callback=lambda e, row: on_epoch(row))
-    return {"config": {"model": "784-500-10 sigmoid MLP", "loss": "softmax cross-entropy", "optimizer": "Adam 1e-3",
-                       "batch_size": 20}, "rows": hist.rows, "final_test_acc": hist.last.get("test_acc"),
-            "best_test_acc": max(hist["test_acc"]) if len(hist) else None}
+    hist = nn.fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        nn.Adam(model, 1e-3),
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=20,
+        seed=seed,
+        x_val=data.x_test,
+        y_val=data.y_test,
+        callback=lambda e, row: on_epoch(row),
+    )
+    return {
+        "config": {
+            "model": "784-500-10 sigmoid MLP",
+            "loss": "softmax cross-entropy",
+            "optimizer": "Adam 1e-3",
+            "batch_size": 20,
+        },
+        "rows": hist.rows,
+        "final_test_acc": hist.last.get("test_acc"),
+        "best_test_acc": max(hist["test_acc"]) if len(hist) else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -88,9 +122,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         def on_epoch(row: dict[str, Any], m: str = m, rows: list = rows) -> None:
             rows.append(dict(row))
-            print(f"{m:12s} epoch {row['epoch']:3d}  " + "  ".join(
-                f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items() if k != "epoch"),
-                flush=True)
+            print(
+                f"{m:12s} epoch {row['epoch']:3d}  "
+                + "  ".join(
+                    f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in row.items()
+                    if k != "epoch"
+                ),
+                flush=True,
+            )
             save()
 
         if m == "backprop":

@@ -30,8 +30,14 @@ def _median_s(fn: Callable[[], Any], repeats: int) -> float:
     return float(np.median(times))
 
 
-def numpy_relax(x: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray], n_iter: int, eps: float,
-                hoist_input: bool = True) -> list[np.ndarray]:
+def numpy_relax(
+    x: np.ndarray,
+    Ws: list[np.ndarray],
+    bs: list[np.ndarray],
+    n_iter: int,
+    eps: float,
+    hoist_input: bool = True,
+) -> list[np.ndarray]:
     """Reference: ``n_iter`` synchronous steps ``s <- clip(s - eps (s - h), 0, 1)`` from zero."""
     L = len(Ws)
     s = [np.zeros((x.shape[0], W.shape[1]), dtype=x.dtype) for W in Ws]
@@ -48,8 +54,14 @@ def numpy_relax(x: np.ndarray, Ws: list[np.ndarray], bs: list[np.ndarray], n_ite
     return s
 
 
-def bench_hopfield(sizes: tuple[int, ...] = (784, 500, 10), batch: int = 256, n_iter: int = 20, eps: float = 0.5,
-                   repeats: int = 15, seed: int = 0) -> dict[str, Any]:
+def bench_hopfield(
+    sizes: tuple[int, ...] = (784, 500, 10),
+    batch: int = 256,
+    n_iter: int = 20,
+    eps: float = 0.5,
+    repeats: int = 15,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Median wall times (s) of one relaxation: pnnkit vs numpy, float32; checks they agree."""
     import pnnkit
     from pnnkit.equilibrium.hopfield import HopfieldNetwork
@@ -85,9 +97,14 @@ def print_hopfield(r: dict[str, Any]) -> None:
     """One block of the benchmark table."""
     print(f"{r['case']} ({r['threads']} threads)")
     print(f"  pnnkit       {r['pnnkit_s'] * 1e3:9.2f} ms")
-    print(f"  numpy        {r['numpy_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy']:.2f}x  (input drive hoisted)")
-    print(f"  numpy-naive  {r['numpy_naive_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy_naive']:.2f}x  "
-          f"(drive recomputed each iteration)")
+    print(
+        f"  numpy        {r['numpy_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy']:.2f}x"
+        "  (input drive hoisted)"
+    )
+    print(
+        f"  numpy-naive  {r['numpy_naive_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy_naive']:.2f}x  "
+        f"(drive recomputed each iteration)"
+    )
     print(f"  max |pnnkit - numpy| = {r['max_abs_diff']:.2e}")
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit.equilibrium.hopfield import HopfieldNetwork
 from pnnkit.training.eqprop import EPConfig, ep_gradient, one_hot, train_eqprop
 from pnnkit.training.implicit import equilibrium_loss_gradient, implicit_gradient
@@ -44,8 +43,10 @@ def test_ep_bias_orders_one_sided_and_centered(task):
     assert all(np.all((s > 0) & (s < 1)) for s in free_states)
     free = net.relax(x, states=free_states, n_iter=10, tol=1e-13)
     betas = np.array([0.1, 0.05, 0.025, 0.0125])
-    errs = {nud: [_max_err(ep_gradient(net, x, y, b, nud, free=free, **TIGHT).grads, exact) for b in betas]
-            for nud in ("positive", "negative", "centered")}
+    errs = {
+        nud: [_max_err(ep_gradient(net, x, y, b, nud, free=free, **TIGHT).grads, exact) for b in betas]
+        for nud in ("positive", "negative", "centered")
+    }
     assert 0.85 < _slope(betas, errs["positive"]) < 1.15
     assert 0.85 < _slope(betas, errs["negative"]) < 1.15
     assert 1.8 < _slope(betas, errs["centered"]) < 2.2
@@ -131,8 +132,17 @@ def test_training_learns_and_counts_queries(nudging, phases):
     x, labels = _tiny_task()
     net = HopfieldNetwork((12, 16, 3), seed=0)
     cfg = EPConfig(beta=0.5, nudging=nudging, lrs=(0.2, 0.1), n_eval=40)
-    hist = train_eqprop(net, x[:200], labels[:200], epochs=6, batch_size=20, config=cfg, seed=1,
-                        x_test=x[200:], y_test=labels[200:])
+    hist = train_eqprop(
+        net,
+        x[:200],
+        labels[:200],
+        epochs=6,
+        batch_size=20,
+        config=cfg,
+        seed=1,
+        x_test=x[200:],
+        y_test=labels[200:],
+    )
     assert len(hist) == 6
     assert hist["train_cost"][-1] < 0.6 * hist["train_cost"][0]
     assert max(hist["test_acc"]) >= 0.9
@@ -143,8 +153,15 @@ def test_training_learns_and_counts_queries(nudging, phases):
 def test_implicit_training_runs_free_phases_only_and_exact_gradient_vanishes_at_saturation():
     x, labels = _tiny_task()
     net = HopfieldNetwork((12, 16, 3), seed=0)
-    hist = train_eqprop(net, x[:200], labels[:200], epochs=2, batch_size=20, gradient="implicit",
-                        config=EPConfig(lrs=(0.2, 0.1), n_eval=40))
+    hist = train_eqprop(
+        net,
+        x[:200],
+        labels[:200],
+        epochs=2,
+        batch_size=20,
+        gradient="implicit",
+        config=EPConfig(lrs=(0.2, 0.1), n_eval=40),
+    )
     assert hist["physical_queries"][-1] == 2 * 10  # only the free phases
     # With every output unit clamped at 0 or 1 the exact gradient is zero (hard-sigmoid saturation),
     # while EP with a finite beta still moves the weights: the nudge pulls units off the bound.

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit.equilibrium.hopfield import HopfieldNetwork, RelaxationError, RelaxationWarning
 
 
@@ -96,8 +95,9 @@ def test_energy_never_increases_along_gradient_descent(data):
         assert tr.shape == (61, len(x))
         assert np.all(np.diff(tr, axis=0) <= 1e-12 * (1 + np.abs(tr[:-1])))
         assert np.all(tr[-1] < tr[0])  # it did move
-        np.testing.assert_allclose(tr[0], np_energy(net, x, [np.zeros((len(x), n)) for n in net.sizes[1:]],
-                                                    target, beta), atol=1e-12)
+        np.testing.assert_allclose(
+            tr[0], np_energy(net, x, [np.zeros((len(x), n)) for n in net.sizes[1:]], target, beta), atol=1e-12
+        )
         np.testing.assert_allclose(tr[-1], res.free_energy, atol=1e-12)
 
 
@@ -141,7 +141,9 @@ def test_early_stop_is_per_sample_and_reported(data):
     res = net.relax(x, n_iter=5000, tol=1e-8)
     assert np.all(res.residual <= 1e-8)
     # samples stop on their own; states never modified after the stop
-    out = pnnkit._core.hopfield_relax(x, net.weights, net.biases, None, None, 0.0, "gd", 0.5, 5000, 1e-8, False)
+    out = pnnkit._core.hopfield_relax(
+        x, net.weights, net.biases, None, None, 0.0, "gd", 0.5, 5000, 1e-8, False
+    )
     assert out["iterations"] == int(out["n_updates"].max()) == res.iterations
 
 
@@ -183,7 +185,9 @@ def test_initial_states_are_not_modified(data):
 def test_too_large_step_warns_with_iterations_and_residual(data):
     x, _ = data
     net = make_net(scale=1.0)
-    with pytest.warns(RelaxationWarning, match=r"after \d+ iterations.*residual|residual.*after \d+ iterations"):
+    with pytest.warns(
+        RelaxationWarning, match=r"after \d+ iterations.*residual|residual.*after \d+ iterations"
+    ):
         net.relax(x, n_iter=40, eps=3.5)
     with pytest.raises(RelaxationError, match="iterations"):
         net.relax(x, n_iter=40, eps=3.5, on_nonconvergence="raise")
@@ -253,7 +257,8 @@ def test_every_gemm_code_path_gives_the_same_relaxation(tmp_path):
         "x = np.random.default_rng(0).random((45, 37))\n"
         "r = net.relax(x, n_iter=15)\n"
         "g = net.param_grad_at(x, r.states)\n"
-        "np.save(sys.argv[1], np.concatenate([s.ravel() for s in r.states] + [g['W1'].ravel(), g['W2'].ravel()]))\n"
+        "parts = [s.ravel() for s in r.states] + [g['W1'].ravel(), g['W2'].ravel()]\n"
+        "np.save(sys.argv[1], np.concatenate(parts))\n"
     )
     outs = []
     for isa in ("baseline", "avx2", "native"):

@@ -96,8 +96,15 @@ class HopfieldNetwork(PhysicalModule):
 
     capabilities = frozenset({"twin", "energy"})
 
-    def __init__(self, sizes: tuple[int, ...] | list[int], seed: int = 0, dtype: Any = np.float32,
-                 eps: float = 0.5, n_iter: int = 20, method: str = "gd") -> None:
+    def __init__(
+        self,
+        sizes: tuple[int, ...] | list[int],
+        seed: int = 0,
+        dtype: Any = np.float32,
+        eps: float = 0.5,
+        n_iter: int = 20,
+        method: str = "gd",
+    ) -> None:
         super().__init__()
         sizes = tuple(int(n) for n in sizes)
         if len(sizes) < 2:
@@ -137,8 +144,14 @@ class HopfieldNetwork(PhysicalModule):
         return [self._params[f"b{l}"].value for l in range(1, self.n_layers + 1)]
 
     def config(self) -> dict[str, Any]:
-        return {"sizes": list(self.sizes), "seed": self.seed, "dtype": self.dtype.name, "eps": self.eps,
-                "n_iter": self.n_iter, "method": self.method}
+        return {
+            "sizes": list(self.sizes),
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+            "eps": self.eps,
+            "n_iter": self.n_iter,
+            "method": self.method,
+        }
 
     # -- physics --------------------------------------------------------------
     def _check_x(self, x: np.ndarray) -> np.ndarray:
@@ -157,10 +170,20 @@ class HopfieldNetwork(PhysicalModule):
             raise ValueError(f"y must have shape ({batch}, {self.sizes[-1]}), got {y.shape}")
         return np.ascontiguousarray(y, dtype=self.dtype)
 
-    def relax(self, x: np.ndarray, y: np.ndarray | None = None, beta: float = 0.0,
-              states: list[np.ndarray] | None = None, *, n_iter: int | None = None, eps: float | None = None,
-              method: str | None = None, tol: float | None = None, on_nonconvergence: str = "warn",
-              record_trace: bool = False) -> Relaxation:
+    def relax(
+        self,
+        x: np.ndarray,
+        y: np.ndarray | None = None,
+        beta: float = 0.0,
+        states: list[np.ndarray] | None = None,
+        *,
+        n_iter: int | None = None,
+        eps: float | None = None,
+        method: str | None = None,
+        tol: float | None = None,
+        on_nonconvergence: str = "warn",
+        record_trace: bool = False,
+    ) -> Relaxation:
         """Relax the batch ``x`` (``(batch, n_0)``) to a minimum of ``F = E + beta C``.
 
         ``states`` is the starting state (default zeros; never modified). With ``tol`` the
@@ -176,7 +199,9 @@ class HopfieldNetwork(PhysicalModule):
         method = self.method if method is None else method
         _check_relax_options(eps, n_iter, method)
         if on_nonconvergence not in ("warn", "raise", "ignore"):
-            raise ValueError(f"on_nonconvergence must be 'warn', 'raise' or 'ignore', got {on_nonconvergence!r}")
+            raise ValueError(
+                f"on_nonconvergence must be 'warn', 'raise' or 'ignore', got {on_nonconvergence!r}"
+            )
         if tol is not None and not (np.isfinite(tol) and tol > 0):
             raise ValueError(f"tol must be a finite number > 0 (or None), got {tol}")
         if not np.isfinite(beta):
@@ -187,15 +212,35 @@ class HopfieldNetwork(PhysicalModule):
             raise ValueError("a non-zero beta needs a target y")
         if states is not None:
             if len(states) != self.n_layers:
-                raise ValueError(f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}")
+                raise ValueError(
+                    f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}"
+                )
             states = [np.asarray(s, dtype=self.dtype) for s in states]
-        out = _core.hopfield_relax(x, self.weights, self.biases, states, y, float(beta), method, float(eps),
-                                   int(n_iter), 0.0 if tol is None else float(tol), bool(record_trace))
+        out = _core.hopfield_relax(
+            x,
+            self.weights,
+            self.biases,
+            states,
+            y,
+            float(beta),
+            method,
+            float(eps),
+            int(n_iter),
+            0.0 if tol is None else float(tol),
+            bool(record_trace),
+        )
         self.queries["relaxations"] += 1
         self.queries["samples"] += x.shape[0]
-        res = Relaxation(states=list(out["states"]), energy=out["energy"], cost=out["cost"],
-                         residual=out["residual"], initial_free_energy=out["initial_free_energy"],
-                         iterations=int(out["iterations"]), beta=float(beta), trace=out["trace"])
+        res = Relaxation(
+            states=list(out["states"]),
+            energy=out["energy"],
+            cost=out["cost"],
+            residual=out["residual"],
+            initial_free_energy=out["initial_free_energy"],
+            iterations=int(out["iterations"]),
+            beta=float(beta),
+            trace=out["trace"],
+        )
         if on_nonconvergence != "ignore":
             self._report(res, tol, eps, method, on_nonconvergence)
         return res
@@ -204,41 +249,57 @@ class HopfieldNetwork(PhysicalModule):
         worst = float(res.residual.max())
         msg = None
         if tol is not None and worst > tol:
-            msg = (f"Hopfield relaxation did not converge: max residual {worst:.3g} > tol {tol:.3g} after "
-                   f"{res.iterations} iterations ({method}, eps={eps})")
+            msg = (
+                f"Hopfield relaxation did not converge: max residual {worst:.3g} > tol {tol:.3g} after "
+                f"{res.iterations} iterations ({method}, eps={eps})"
+            )
         else:
             f0, f1 = res.initial_free_energy.astype(np.float64), res.free_energy.astype(np.float64)
             slack = (1e-4 if self.dtype == np.float32 else 1e-9) * (1.0 + np.abs(f0))
             bad = f1 > f0 + slack
             if np.any(bad):
                 i = int(np.argmax(f1 - f0))
-                msg = (f"Hopfield relaxation increased the energy of {int(bad.sum())} sample(s) (sample {i}: "
-                       f"F {f0[i]:.6g} -> {f1[i]:.6g}) after {res.iterations} iterations, max residual "
-                       f"{worst:.3g}: the step eps={eps} is too large for {method} to descend")
+                msg = (
+                    f"Hopfield relaxation increased the energy of {int(bad.sum())} sample(s) (sample {i}: "
+                    f"F {f0[i]:.6g} -> {f1[i]:.6g}) after {res.iterations} iterations, max residual "
+                    f"{worst:.3g}: the step eps={eps} is too large for {method} to descend"
+                )
         if msg is None:
             return
         if action == "raise":
             raise RelaxationError(msg)
         warnings.warn(msg, RelaxationWarning, stacklevel=3)
 
-    def energy(self, x: np.ndarray, states: list[np.ndarray], y: np.ndarray | None = None,
-               beta: float = 0.0) -> np.ndarray:
+    def energy(
+        self, x: np.ndarray, states: list[np.ndarray], y: np.ndarray | None = None, beta: float = 0.0
+    ) -> np.ndarray:
         """``F = E + beta C`` per sample at ``states`` (clipped to ``[0, 1]``); ``C`` needs ``y``."""
         x = self._check_x(x)
         y = self._check_y(y, x.shape[0])
         if beta != 0 and y is None:
             raise ValueError("a non-zero beta needs a target y")
         if len(states) != self.n_layers:
-            raise ValueError(f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}")
-        e, c = _core.hopfield_energy(x, self.weights, self.biases, [np.asarray(s, self.dtype) for s in states], y)
+            raise ValueError(
+                f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}"
+            )
+        e, c = _core.hopfield_energy(
+            x, self.weights, self.biases, [np.asarray(s, self.dtype) for s in states], y
+        )
         return e + beta * c
 
     def param_grad_at(self, x: np.ndarray, states: list[np.ndarray]) -> dict[str, np.ndarray]:
-        """Batch mean of ``dE/dtheta`` at ``states``: ``{"W1": -mean rho(x)^T rho(s_1), "b1": -mean rho(s_1), ...}``."""
+        """Batch mean of ``dE/dtheta`` at ``states``.
+
+        Returns ``{"W1": -mean rho(x)^T rho(s_1), "b1": -mean rho(s_1), ...}``.
+        """
         x = self._check_x(x)
         if len(states) != self.n_layers:
-            raise ValueError(f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}")
-        gW, gb = _core.hopfield_param_grad(x, self.weights, self.biases, [np.asarray(s, self.dtype) for s in states])
+            raise ValueError(
+                f"states must hold {self.n_layers} arrays (one per free layer), got {len(states)}"
+            )
+        gW, gb = _core.hopfield_param_grad(
+            x, self.weights, self.biases, [np.asarray(s, self.dtype) for s in states]
+        )
         out: dict[str, np.ndarray] = {}
         for l in range(1, self.n_layers + 1):
             out[f"W{l}"] = gW[l - 1]

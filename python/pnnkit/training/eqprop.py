@@ -32,10 +32,18 @@ from .registry import register_method
 NUDGINGS = ("positive", "negative", "centered", "random")
 GRADIENTS = ("ep", "implicit")
 
-register_method("ep", requires={"energy"}, substrates=("hopfield",),
-                summary="equilibrium propagation (two nudged equilibria)")
-register_method("ep-centered", requires={"energy"}, substrates=("hopfield",),
-                summary="equilibrium propagation with centered (+-beta) nudging, O(beta^2) bias")
+register_method(
+    "ep",
+    requires={"energy"},
+    substrates=("hopfield",),
+    summary="equilibrium propagation (two nudged equilibria)",
+)
+register_method(
+    "ep-centered",
+    requires={"energy"},
+    substrates=("hopfield",),
+    summary="equilibrium propagation with centered (+-beta) nudging, O(beta^2) bias",
+)
 
 
 @dataclass
@@ -61,7 +69,9 @@ class EPConfig:
     def validate(self, n_layers: int) -> tuple[float, ...]:
         """Check every field; returns the per-layer learning rates."""
         if not (np.isfinite(self.beta) and self.beta > 0):
-            raise ValueError(f"beta must be a finite number > 0 (its sign is set by nudging), got {self.beta}")
+            raise ValueError(
+                f"beta must be a finite number > 0 (its sign is set by nudging), got {self.beta}"
+            )
         if self.nudging not in NUDGINGS:
             raise ValueError(f"nudging must be one of {NUDGINGS}, got {self.nudging!r}")
         for name in ("n_free", "n_nudged", "n_eval"):
@@ -89,11 +99,22 @@ class EPEstimate:
     phases: int
 
 
-def ep_gradient(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, beta: float, nudging: str = "positive", *,
-                free: Relaxation | None = None, free_states: list[np.ndarray] | None = None,
-                n_free: int | None = None, n_nudged: int = 4, eps: float | None = None,
-                method: str | None = None, tol: float | None = None,
-                rng: np.random.Generator | None = None) -> EPEstimate:
+def ep_gradient(
+    net: HopfieldNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    beta: float,
+    nudging: str = "positive",
+    *,
+    free: Relaxation | None = None,
+    free_states: list[np.ndarray] | None = None,
+    n_free: int | None = None,
+    n_nudged: int = 4,
+    eps: float | None = None,
+    method: str | None = None,
+    tol: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> EPEstimate:
     """EP estimate of ``dL/dtheta`` for ``L = mean_batch |s*_L - y|^2`` (see module docstring).
 
     The free phase is ``free`` if given, else a relaxation of ``n_free`` iterations (from
@@ -145,18 +166,30 @@ def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:
     return out
 
 
-def evaluate_accuracy(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, n_iter: int, batch_size: int = 1000) -> float:
-    """Fraction of ``x`` whose free relaxation from zero (``n_iter`` updates) puts the most activity on the label."""
+def evaluate_accuracy(
+    net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, n_iter: int, batch_size: int = 1000
+) -> float:
+    """Fraction of ``x`` whose free relaxation from zero (``n_iter`` updates) peaks on the label."""
     correct = 0
     for i in range(0, len(x), batch_size):
-        correct += int(np.sum(net.predict(x[i:i + batch_size], n_iter=n_iter) == y[i:i + batch_size]))
+        correct += int(np.sum(net.predict(x[i : i + batch_size], n_iter=n_iter) == y[i : i + batch_size]))
     return correct / max(len(x), 1)
 
 
-def train_eqprop(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int = 20,
-                 config: EPConfig | None = None, gradient: str = "ep", seed: int = 0,
-                 x_test: np.ndarray | None = None, y_test: np.ndarray | None = None,
-                 callback: Callable[[int, int, dict[str, Any]], None] | None = None) -> History:
+def train_eqprop(
+    net: HopfieldNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 20,
+    config: EPConfig | None = None,
+    gradient: str = "ep",
+    seed: int = 0,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    callback: Callable[[int, int, dict[str, Any]], None] | None = None,
+) -> History:
     """Train ``net`` on a classification set (integer labels ``y``, one-hot targets) by EP.
 
     ``gradient="ep"`` uses :func:`ep_gradient` with ``config.nudging``; ``gradient="implicit"``
@@ -196,7 +229,7 @@ def train_eqprop(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, *, epochs: 
         cost_sum = 0.0
         correct = 0
         for start in range(0, len(x), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             xb, tb = x[idx], targets[idx]
             init = [p[idx] for p in particles] if particles is not None else None
             free = net.relax(xb, states=init, n_iter=config.n_free, **relax_kw)
@@ -209,16 +242,32 @@ def train_eqprop(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, *, epochs: 
             cost_sum += float(np.sum((out - tb) ** 2))
             correct += int(np.sum(np.argmax(out, axis=1) == np.argmax(tb, axis=1)))
             if gradient == "ep":
-                est = ep_gradient(net, xb, tb, config.beta, config.nudging, free=free, n_nudged=config.n_nudged,
-                                  rng=rng, **relax_kw)
+                est = ep_gradient(
+                    net,
+                    xb,
+                    tb,
+                    config.beta,
+                    config.nudging,
+                    free=free,
+                    n_nudged=config.n_nudged,
+                    rng=rng,
+                    **relax_kw,
+                )
                 queries += est.phases
                 samples += est.phases * len(idx)
                 grads = est.grads
             else:
                 # the free state after n_free steps is only near a minimum: truncate the adjoint
                 # solve of a sample where the curvature is not positive (recurrent backprop does the same)
-                grads, _ = implicit_gradient(net, xb, free.states, 2.0 * (out - tb) / len(idx), tol=1e-6,
-                                             max_iter=200, on_indefinite="truncate")
+                grads, _ = implicit_gradient(
+                    net,
+                    xb,
+                    free.states,
+                    2.0 * (out - tb) / len(idx),
+                    tol=1e-6,
+                    max_iter=200,
+                    on_indefinite="truncate",
+                )
             for name, g in grads.items():
                 p = params[name]
                 p.value -= (lr_of[name] * g).astype(p.value.dtype)

@@ -38,8 +38,15 @@ def _coupling(Ws: list[np.ndarray], v: list[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
-def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.ndarray], *, tol: float = 1e-12,
-                  max_iter: int = 1000, on_indefinite: str = "raise") -> list[np.ndarray]:
+def solve_adjoint(
+    net: HopfieldNetwork,
+    states: list[np.ndarray],
+    g: list[np.ndarray],
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+    on_indefinite: str = "raise",
+) -> list[np.ndarray]:
     """Solve ``(I - J_FF) lambda_F = g_F`` per sample by batched conjugate gradients (float64).
 
     ``states`` is the equilibrium (one ``(batch, n_l)`` array per free layer) and ``g`` the loss
@@ -77,8 +84,10 @@ def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.nda
         bad = active & (pap <= 0)
         if np.any(bad):
             if on_indefinite == "raise":
-                raise ValueError("I - J is not positive definite on the free units: the state is not a strict "
-                                 "energy minimum, so the implicit gradient is undefined")
+                raise ValueError(
+                    "I - J is not positive definite on the free units: the state is not a strict "
+                    "energy minimum, so the implicit gradient is undefined"
+                )
             alive &= ~bad
             active &= ~bad
         alpha = np.where(active, rr / np.where(active, pap, 1.0), 0.0)[:, None]
@@ -89,15 +98,26 @@ def solve_adjoint(net: HopfieldNetwork, states: list[np.ndarray], g: list[np.nda
         p = [ri + beta * pi for ri, pi in zip(r, p)]
         rr = rr_new
     if np.any(alive & (rr > stop)):
-        warnings.warn(f"implicit gradient: conjugate gradients did not reach tol {tol:g} in {max_iter} "
-                      f"iterations (worst relative residual {float(np.sqrt(np.max(rr / np.maximum(dot(b, b), 1e-300)))):.3g})",
-                      RuntimeWarning, stacklevel=2)
+        worst = float(np.sqrt(np.max(rr / np.maximum(dot(b, b), 1e-300))))
+        warnings.warn(
+            f"implicit gradient: conjugate gradients did not reach tol {tol:g} in {max_iter} "
+            f"iterations (worst relative residual {worst:.3g})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     return lam
 
 
-def implicit_gradient(net: HopfieldNetwork, x: np.ndarray, states: list[np.ndarray], grad_output: np.ndarray,
-                      *, tol: float = 1e-12, max_iter: int = 1000, on_indefinite: str = "raise",
-                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def implicit_gradient(
+    net: HopfieldNetwork,
+    x: np.ndarray,
+    states: list[np.ndarray],
+    grad_output: np.ndarray,
+    *,
+    tol: float = 1e-12,
+    max_iter: int = 1000,
+    on_indefinite: str = "raise",
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Gradient of a loss of the equilibrium output, ``L(s*_L)``, with respect to the parameters and x.
 
     ``states`` must be a (tightly converged) free equilibrium of ``x``; ``grad_output`` is
@@ -127,9 +147,15 @@ def implicit_gradient(net: HopfieldNetwork, x: np.ndarray, states: list[np.ndarr
     return grads, grad_x
 
 
-def equilibrium_loss_gradient(net: HopfieldNetwork, x: np.ndarray, y: np.ndarray, *, n_iter: int = 2000,
-                              tol: float = 1e-13, states: list[np.ndarray] | None = None,
-                              ) -> tuple[dict[str, np.ndarray], float, list[np.ndarray]]:
+def equilibrium_loss_gradient(
+    net: HopfieldNetwork,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_iter: int = 2000,
+    tol: float = 1e-13,
+    states: list[np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], float, list[np.ndarray]]:
     """``dL/dtheta`` of the equilibrium loss ``L = mean_batch |s*_L - y|^2`` (EP's cost, beta = 0).
 
     Relaxes the free phase (from ``states`` or zero) to ``tol`` first. Returns
