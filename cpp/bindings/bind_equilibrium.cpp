@@ -3,6 +3,8 @@
 #include "pybind_common.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 #include "pnnkit/common/threads.hpp"
@@ -16,8 +18,15 @@ namespace eq = pnnkit::equilibrium;
 template <typename T>
 void require_finite(const carray<T>& a, const std::string& name) {
     const T* p = a.data();
-    for (py::ssize_t i = 0; i < a.size(); ++i)
-        if (!std::isfinite(p[i])) throw std::invalid_argument(name + " contains a non-finite value at flat index " + std::to_string(i));
+    const py::ssize_t n = a.size();
+    // Branch-free count first (vectorises; NaN fails the comparison), the index only on failure.
+    const T big = std::numeric_limits<T>::max();
+    std::int64_t bad = 0;
+    for (py::ssize_t i = 0; i < n; ++i) bad += !(std::abs(p[i]) <= big);
+    if (bad == 0) return;
+    for (py::ssize_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i]))
+            throw std::invalid_argument(name + " contains a non-finite value at flat index " + std::to_string(i));
 }
 
 // Parameters converted to T and checked against each other; keeps the arrays alive.
