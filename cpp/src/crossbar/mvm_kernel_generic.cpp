@@ -5,6 +5,9 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>  // the Philox lanes use intrinsics when this unit is built for AVX2+
+#endif
 #include <Eigen/Dense>
 
 #include "mvm_args.hpp"

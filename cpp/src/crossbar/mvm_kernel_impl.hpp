@@ -40,20 +40,30 @@ static inline float bits_to_float(std::uint32_t b) {
 #endif
 }
 
-// Natural log for positive, finite, normal floats; written so that loops over it vectorize.
-// ln v = e ln2 + 2 atanh(s), s = (m-1)/(m+1), m in [sqrt(1/2), sqrt(2)); |error| < 1e-7.
+// Natural log for positive, finite, normal floats, branch-free so that loops over it vectorize:
+// v = m 2^e with m in [sqrt(1/2), sqrt(2)), ln v = e ln2 + ln(1 + f), f = m - 1, with the
+// classic Cephes single-precision minimax polynomial for ln(1 + f) (no division; |rel err| ~ 1e-7).
 static inline float log_pos(float v) {
     const std::uint32_t b = float_to_bits(v);
     std::int32_t e = static_cast<std::int32_t>(b >> 23) - 127;
-    std::uint32_t mb = (b & 0x007FFFFFu) | 0x3F800000u;
-    float m = bits_to_float(mb);
+    float m = bits_to_float((b & 0x007FFFFFu) | 0x3F800000u);
     const bool big = m > 1.41421356f;
     m = big ? 0.5f * m : m;
     e = big ? e + 1 : e;
-    const float s = (m - 1.0f) / (m + 1.0f);
-    const float s2 = s * s;
-    const float poly = 1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9))));
-    return static_cast<float>(e) * 0.693147180559945f + 2.0f * s * poly;
+    const float f = m - 1.0f;
+    const float z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    const float fe = static_cast<float>(e);
+    float y = f * z * p - 2.12194440e-4f * fe - 0.5f * z;
+    return f + y + 0.693359375f * fe;
 }
 
 // sqrt for w in [0.5, 64] without libm (std::sqrt's errno path blocks vectorization): inverse
@@ -68,54 +78,148 @@ static inline float sqrt_pos(float w) {
     return w * y;
 }
 
-// Standard normal from a 24-bit uniform u in (0, 1) by the inverse error function
-// (single-precision rational-free approximation of M. Giles, "Approximating the erfinv
-// function", GPU Computing Gems, 2010): n = sqrt(2) erfinv(2u - 1). Branch-free.
-static inline float normal_from_bits(std::uint32_t bits) {
-    const float u = (static_cast<float>(bits >> 8) + 0.5f) * (1.0f / 16777216.0f);
+// Standard normal from a 24-bit uniform u in (0, 1) by the inverse error function,
+// n = sqrt(2) erfinv(2u - 1), with the single-precision approximation of M. Giles
+// ("Approximating the erfinv function", GPU Computing Gems, 2010): a polynomial in
+// w = -ln(4u(1-u)) for the centre (w < 5) and one in sqrt(w) for the tails.
+static inline float uniform24(std::uint32_t bits) {
+    return (static_cast<float>(bits >> 8) + 0.5f) * (1.0f / 16777216.0f);
+}
+// 4u(1-u) below this is the tail (w >= 5); P(tail) = 0.34 %.
+constexpr float kTailArg = 0.006737947f;  // exp(-5)
+
+static inline float normal_central(std::uint32_t bits) {
+    const float u = uniform24(bits);
     const float x = 2.0f * u - 1.0f;
-    float w = -log_pos(4.0f * u * (1.0f - u));  // = -ln((1 - x)(1 + x)), > 0
-    const float wc = w - 2.5f;
-    float p1 = 2.81022636e-08f;
-    p1 = 3.43273939e-07f + p1 * wc;
-    p1 = -3.5233877e-06f + p1 * wc;
-    p1 = -4.39150654e-06f + p1 * wc;
-    p1 = 0.00021858087f + p1 * wc;
-    p1 = -0.00125372503f + p1 * wc;
-    p1 = -0.00417768164f + p1 * wc;
-    p1 = 0.246640727f + p1 * wc;
-    p1 = 1.50140941f + p1 * wc;
-    const float wt = sqrt_pos(w) - 3.0f;
-    float p2 = -0.000200214257f;
-    p2 = 0.000100950558f + p2 * wt;
-    p2 = 0.00134934322f + p2 * wt;
-    p2 = -0.00367342844f + p2 * wt;
-    p2 = 0.00573950773f + p2 * wt;
-    p2 = -0.0076224613f + p2 * wt;
-    p2 = 0.00943887047f + p2 * wt;
-    p2 = 1.00167406f + p2 * wt;
-    p2 = 2.83297682f + p2 * wt;
-    const float p = w < 5.0f ? p1 : p2;
+    const float wc = -log_pos(4.0f * u * (1.0f - u)) - 2.5f;
+    float p = 2.81022636e-08f;
+    p = 3.43273939e-07f + p * wc;
+    p = -3.5233877e-06f + p * wc;
+    p = -4.39150654e-06f + p * wc;
+    p = 0.00021858087f + p * wc;
+    p = -0.00125372503f + p * wc;
+    p = -0.00417768164f + p * wc;
+    p = 0.246640727f + p * wc;
+    p = 1.50140941f + p * wc;
     return 1.41421356237f * p * x;
 }
 
-// One Philox4x32 round on 16 independent lanes (separate function with restrict pointers so
-// that GCC vectorizes the 32x32->64 products).
-static inline void philox_round16(std::uint32_t* __restrict c0, std::uint32_t* __restrict c1,
-                                  std::uint32_t* __restrict c2, std::uint32_t* __restrict c3, std::uint32_t k0,
-                                  std::uint32_t k1) {
+static inline float normal_tail(std::uint32_t bits) {
+    const float u = uniform24(bits);
+    const float x = 2.0f * u - 1.0f;
+    const float wt = sqrt_pos(-log_pos(4.0f * u * (1.0f - u))) - 3.0f;
+    float p = -0.000200214257f;
+    p = 0.000100950558f + p * wt;
+    p = 0.00134934322f + p * wt;
+    p = -0.00367342844f + p * wt;
+    p = 0.00573950773f + p * wt;
+    p = -0.0076224613f + p * wt;
+    p = 0.00943887047f + p * wt;
+    p = 1.00167406f + p * wt;
+    p = 2.83297682f + p * wt;
+    return 1.41421356237f * p * x;
+}
+
+// 16 normals from 16 words: the centre formula vectorized for all, the rare tails redone.
+static inline void normals16(const std::uint32_t* __restrict w, float* __restrict out) {
+    int tail = 0;
     for (int l = 0; l < 16; ++l) {
-        const std::uint64_t p0 = static_cast<std::uint64_t>(c0[l]) * 0xD2511F53ull;
-        const std::uint64_t p1 = static_cast<std::uint64_t>(c2[l]) * 0xCD9E8D57ull;
-        const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
-        const std::uint32_t n1 = static_cast<std::uint32_t>(p1);
-        const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
-        const std::uint32_t n3 = static_cast<std::uint32_t>(p0);
-        c0[l] = n0;
-        c1[l] = n1;
-        c2[l] = n2;
-        c3[l] = n3;
+        out[l] = normal_central(w[l]);
+        const float u = uniform24(w[l]);
+        tail |= (4.0f * u * (1.0f - u) <= kTailArg) ? 1 : 0;
     }
+    if (tail) {
+        for (int l = 0; l < 16; ++l) {
+            const float u = uniform24(w[l]);
+            if (4.0f * u * (1.0f - u) <= kTailArg) out[l] = normal_tail(w[l]);
+        }
+    }
+}
+
+// One Philox4x32 round on 16 independent lanes. The 32x32->64 products use the even/odd-lane
+// unsigned multiply of AVX-512/AVX2 explicitly (the auto-vectorizer picks the slow 64-bit
+// vpmullq); the portable loop is the reference and the fallback.
+#if defined(__AVX512F__)
+static inline void mulhilo16(__m512i a, __m512i m, __m512i& hi, __m512i& lo) {
+    const __m512i pe = _mm512_mul_epu32(a, m);                         // lanes 0, 2, 4, ...
+    const __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);  // lanes 1, 3, 5, ...
+    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+#elif defined(__AVX2__)
+static inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
+    const __m256i pe = _mm256_mul_epu32(a, m);
+    const __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+    lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+}
+#endif
+
+static inline void philox10_16(std::uint32_t* __restrict c0, std::uint32_t* __restrict c1,
+                               std::uint32_t* __restrict c2, std::uint32_t* __restrict c3, std::uint32_t k0,
+                               std::uint32_t k1) {
+#if defined(__AVX512F__)
+    __m512i x0 = _mm512_loadu_si512(c0), x1 = _mm512_loadu_si512(c1);
+    __m512i x2 = _mm512_loadu_si512(c2), x3 = _mm512_loadu_si512(c3);
+    const __m512i m0 = _mm512_set1_epi64(0xD2511F53), m1 = _mm512_set1_epi64(0xCD9E8D57);
+    for (int r = 0; r < 10; ++r) {
+        __m512i hi0, lo0, hi1, lo1;
+        mulhilo16(x0, m0, hi0, lo0);
+        mulhilo16(x2, m1, hi1, lo1);
+        const __m512i kk0 = _mm512_set1_epi32(static_cast<int>(k0)), kk1 = _mm512_set1_epi32(static_cast<int>(k1));
+        x0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), kk0);
+        x1 = lo1;
+        x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), kk1);
+        x3 = lo0;
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+    _mm512_storeu_si512(c0, x0);
+    _mm512_storeu_si512(c1, x1);
+    _mm512_storeu_si512(c2, x2);
+    _mm512_storeu_si512(c3, x3);
+#elif defined(__AVX2__)
+    for (int h = 0; h < 16; h += 8) {
+        __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0 + h));
+        __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c1 + h));
+        __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c2 + h));
+        __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c3 + h));
+        const __m256i m0 = _mm256_set1_epi64x(0xD2511F53), m1 = _mm256_set1_epi64x(0xCD9E8D57);
+        std::uint32_t a0 = k0, a1 = k1;
+        for (int r = 0; r < 10; ++r) {
+            __m256i hi0, lo0, hi1, lo1;
+            mulhilo8(x0, m0, hi0, lo0);
+            mulhilo8(x2, m1, hi1, lo1);
+            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(a0)));
+            x1 = lo1;
+            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(a1)));
+            x3 = lo0;
+            a0 += 0x9E3779B9u;
+            a1 += 0xBB67AE85u;
+        }
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c0 + h), x0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c1 + h), x1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c2 + h), x2);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c3 + h), x3);
+    }
+#else
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 16; ++l) {
+            const std::uint64_t p0 = static_cast<std::uint64_t>(c0[l]) * 0xD2511F53ull;
+            const std::uint64_t p1 = static_cast<std::uint64_t>(c2[l]) * 0xCD9E8D57ull;
+            const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
+            const std::uint32_t n1 = static_cast<std::uint32_t>(p1);
+            const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
+            const std::uint32_t n3 = static_cast<std::uint32_t>(p0);
+            c0[l] = n0;
+            c1[l] = n1;
+            c2[l] = n2;
+            c3[l] = n3;
+        }
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+    }
+#endif
 }
 
 // 64 standard normals for block `block` of stream (seed, stream): Philox4x32-10 on the 16
@@ -130,16 +234,11 @@ static inline void normal_block64(std::uint64_t seed, std::uint64_t stream, std:
         c2[l] = static_cast<std::uint32_t>(stream);
         c3[l] = static_cast<std::uint32_t>(stream >> 32);
     }
-    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
-    for (int r = 0; r < 10; ++r) {
-        philox_round16(c0, c1, c2, c3, k0, k1);
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
-    }
-    for (int l = 0; l < L; ++l) out[l] = normal_from_bits(c0[l]);
-    for (int l = 0; l < L; ++l) out[L + l] = normal_from_bits(c1[l]);
-    for (int l = 0; l < L; ++l) out[2 * L + l] = normal_from_bits(c2[l]);
-    for (int l = 0; l < L; ++l) out[3 * L + l] = normal_from_bits(c3[l]);
+    philox10_16(c0, c1, c2, c3, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+    normals16(c0, out);
+    normals16(c1, out + L);
+    normals16(c2, out + 2 * L);
+    normals16(c3, out + 3 * L);
 }
 
 // Round to nearest (ties to even) for |q| < 2^22, vectorizable (the bounds guarantee the range).
@@ -147,6 +246,10 @@ static inline float round_small(float q) {
     const float magic = 12582912.0f;  // 1.5 * 2^23
     return (q + magic) - magic;
 }
+
+// Clamp by value (std::min/max return references, which defeat "omp simd" vectorization).
+static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static inline float maxf(float a, float b) { return a > b ? a : b; }
 
 struct Periphery {
     float inp_bound, inp_step, inv_inp_step;  // step 0: no DAC
@@ -162,12 +265,15 @@ static inline float prepare_row(const float* x, std::int64_t n, const Periphery&
     float amax = 0.0f, probe = 0.0f;
 #pragma omp simd reduction(max : amax) reduction(+ : probe)
     for (std::int64_t j = 0; j < n; ++j) {
-        amax = std::max(amax, std::abs(x[j]));
+        amax = maxf(amax, std::abs(x[j]));
         probe += x[j] * 0.0f;  // NaN if any x is NaN or Inf
     }
     if (!(probe == 0.0f)) nonfinite = true;
     s = P.abs_max ? amax : 1.0f;
-    if (s == 0.0f) return 0.0f;
+    if (s == 0.0f) {  // all-zero row: reads zero; keep the GEMM operand defined
+        std::fill_n(v, n, 0.0f);
+        return 0.0f;
+    }
     const float inv = 1.0f / (s * f);
     const float b = P.inp_bound;
     float norm2 = 0.0f;
@@ -175,7 +281,7 @@ static inline float prepare_row(const float* x, std::int64_t n, const Periphery&
         const float st = P.inp_step, ist = P.inv_inp_step;
 #pragma omp simd reduction(+ : norm2)
         for (std::int64_t j = 0; j < n; ++j) {
-            float t = std::min(std::max(x[j] * inv, -b), b);
+            float t = clampf(x[j] * inv, -b, b);
             t = round_small(t * ist) * st;
             v[j] = t;
             norm2 += t * t;
@@ -183,7 +289,7 @@ static inline float prepare_row(const float* x, std::int64_t n, const Periphery&
     } else {
 #pragma omp simd reduction(+ : norm2)
         for (std::int64_t j = 0; j < n; ++j) {
-            const float t = std::min(std::max(x[j] * inv, -b), b);
+            const float t = clampf(x[j] * inv, -b, b);
             v[j] = t;
             norm2 += t * t;
         }
@@ -227,10 +333,10 @@ static inline std::int64_t finish_row(float* z, std::int64_t n, const Periphery&
     if (step > 0.0f) {
         const float ist = 1.0f / step;
 #pragma omp simd
-        for (std::int64_t o = 0; o < n; ++o) z[o] = round_small(std::min(std::max(z[o], -bound), bound) * ist) * step;
+        for (std::int64_t o = 0; o < n; ++o) z[o] = round_small(clampf(z[o], -bound, bound) * ist) * step;
     } else {
 #pragma omp simd
-        for (std::int64_t o = 0; o < n; ++o) z[o] = std::min(std::max(z[o], -bound), bound);
+        for (std::int64_t o = 0; o < n; ++o) z[o] = clampf(z[o], -bound, bound);
     }
     return hit;
 }
@@ -264,8 +370,9 @@ inline MvmResult mvm(const MvmArgs& a) {
         MvmResult& res = part[static_cast<std::size_t>(t)];
         const std::int64_t r_begin = std::min(batch, t * per_thread);
         const std::int64_t r_end = std::min(batch, r_begin + per_thread);
-        RowMat xq, z;
-        std::vector<float> scale, norm2, noise, xrow, zrow;
+        // Buffers persist per thread across calls: large fresh allocations would be mmap'ed and
+        // page-faulted on every read.
+        static thread_local std::vector<float> xq_buf, z_buf, scale, norm2, noise, xrow, zrow;
         for (std::int64_t c0 = r_begin; c0 < r_end; c0 += kMaxChunk) {
             const std::int64_t rows = std::min(kMaxChunk, r_end - c0);
             if (io.is_perfect) {
@@ -288,8 +395,9 @@ inline MvmResult mvm(const MvmArgs& a) {
                 // The first tile along the input dimension writes the output slice, later ones add.
                 const bool first = a.transposed ? tb.o0 == 0 : tb.i0 == 0;
                 WMap Wt(a.W + tb.o0 * a.n_in + tb.i0, tb.no, tb.ni, Eigen::OuterStride<>(a.n_in));
-                xq.resize(rows, nin);
-                z.resize(rows, nout);
+                if (xq_buf.size() < static_cast<std::size_t>(rows * nin)) xq_buf.resize(rows * nin);
+                if (z_buf.size() < static_cast<std::size_t>(rows * nout)) z_buf.resize(rows * nout);
+                Eigen::Map<RowMat> xq(xq_buf.data(), rows, nin), z(z_buf.data(), rows, nout);
                 scale.resize(static_cast<std::size_t>(rows));
                 norm2.resize(static_cast<std::size_t>(rows));
                 noise.resize(static_cast<std::size_t>((nout + 63) / 64 * 64));

@@ -122,17 +122,19 @@ ReadStats analog_mvm(const float* W, std::int64_t n_out, std::int64_t n_in, cons
             // One vectorized pass over the block: max|W| (mapped to g_max), mean|W| (IR drop), finiteness.
             float amax = 0.0f, probe = 0.0f;
             double asum = 0.0;
-            for (std::int64_t o = 0; o < tb.no; ++o) {
+            const std::int64_t no = tb.no, ni = tb.ni;
+#pragma omp parallel for schedule(static) num_threads(num_threads) reduction(max : amax) reduction(+ : asum, probe)
+            for (std::int64_t o = 0; o < no; ++o) {
                 const float* w = W + (o0 + o) * n_in + i0;
                 float rmax = 0.0f, rsum = 0.0f;
 #pragma omp simd reduction(max : rmax) reduction(+ : rsum, probe)
-                for (std::int64_t i = 0; i < tb.ni; ++i) {
+                for (std::int64_t i = 0; i < ni; ++i) {
                     const float v = std::abs(w[i]);
-                    rmax = std::max(rmax, v);
+                    rmax = rmax > v ? rmax : v;  // by value: std::max's references defeat omp simd
                     rsum += v;
                     probe += w[i] * 0.0f;  // NaN if any weight is NaN or Inf
                 }
-                amax = std::max(amax, rmax);
+                amax = amax > rmax ? amax : rmax;
                 asum += rsum;
             }
             PNNKIT_CHECK_NUMERIC(probe == 0.0f, "weights contain NaN or Inf");
