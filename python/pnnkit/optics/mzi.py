@@ -132,10 +132,12 @@ class MeshNonideality:
             raise ValueError(f"seed must be >= 0, got {self.seed}")
 
     def to_core(self) -> Any:
+        """The C++ parameter struct (``pnnkit._core.MziNonideality``)."""
         return _core.MziNonideality(float(self.splitter_error_std_rad), float(self.loss_db_per_mzi),
                                     int(self.phase_bits), float(self.crosstalk), int(self.seed))
 
     def with_seed(self, seed: int) -> MeshNonideality:
+        """The same error model on another chip."""
         return MeshNonideality(self.splitter_error_std_rad, self.loss_db_per_mzi, self.phase_bits,
                                self.crosstalk, seed)
 
@@ -298,6 +300,7 @@ class SVDLayer(PhysicalModule):
         self._v: np.ndarray | None = None
 
     def set_mode(self, mode: str) -> SVDLayer:
+        """Set the mode of the layer and of both meshes."""
         super().set_mode(mode)
         self.v_mesh.set_mode(mode)
         self.u_mesh.set_mode(mode)
