@@ -135,19 +135,9 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
         for (int l = 1; l <= L; ++l) {
             MapA S(s[l], rows, n[l]);
             if (!need_stats) {
-                // fused: s <- clip(s - eps (s - b - P - Q [+ 2 beta (s - y)]), 0, 1), row by row
-                const auto bl = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(net.b[l - 1], n[l]);
-                for (std::int64_t r = 0; r < rows; ++r) {
-                    auto sr = S.row(r);
-                    if (l < L) {
-                        sr = (sr - eps * (sr - bl - P[l].array().row(r) - Q[l].array().row(r))).cwiseMax(T(0)).cwiseMin(T(1));
-                    } else if (has_y) {
-                        const auto yr = MapCA(y + (r0 + r) * n[L], 1, n[L]);
-                        sr = (sr - eps * (sr - bl - P[l].array().row(r) + two_beta * (sr - yr))).cwiseMax(T(0)).cwiseMin(T(1));
-                    } else {
-                        sr = (sr - eps * (sr - bl - P[l].array().row(r))).cwiseMax(T(0)).cwiseMin(T(1));
-                    }
-                }
+                // fused: s <- clip(s - eps (s - P - Q - b [+ 2 beta (s - y)]), 0, 1), widest SIMD of the CPU
+                fused_step(s[l], P[l].data(), l < L ? Q[l].data() : nullptr, net.b[l - 1],
+                           (l == L && has_y) ? y + r0 * n[L] : nullptr, rows, n[l], eps, two_beta);
             } else if (all) {
                 S = (S - eps * G[l].array()).cwiseMax(T(0)).cwiseMin(T(1));
             } else {

@@ -26,6 +26,16 @@ __attribute__((target("avx512f,avx2,fma"), optimize("fp-contract=fast"))) void g
     detail::gemm_body<T, 64>(A, m, lda, B, C, ldc);
 }
 // PNNKIT_HOPFIELD_ISA=baseline|avx2 caps the kernel (to test every code path on one machine).
+template <typename T>
+__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) void step_avx2(
+    T* s, const T* P, const T* Q, const T* b, const T* y, std::int64_t rows, std::int64_t n, T eps, T tb) {
+    detail::step_any<T>(s, P, Q, b, y, rows, n, eps, tb);
+}
+template <typename T>
+__attribute__((target("avx512f,avx2,fma"), optimize("fp-contract=fast"))) void step_avx512(
+    T* s, const T* P, const T* Q, const T* b, const T* y, std::int64_t rows, std::int64_t n, T eps, T tb) {
+    detail::step_any<T>(s, P, Q, b, y, rows, n, eps, tb);
+}
 Isa detect() {
     __builtin_cpu_init();
     const char* cap = std::getenv("PNNKIT_HOPFIELD_ISA");
@@ -57,7 +67,29 @@ void gemm_dispatch(const T* A, std::int64_t m, std::int64_t lda, const detail::P
     detail::gemm_body<T, 16>(A, m, lda, B, C, ldc);
 }
 
+template <typename T>
+void step_dispatch(T* s, const T* P, const T* Q, const T* b, const T* y, std::int64_t rows, std::int64_t n, T eps,
+                   T tb) {
+#ifdef PNNKIT_HOPFIELD_X86
+    switch (isa()) {
+        case Isa::Avx512: step_avx512<T>(s, P, Q, b, y, rows, n, eps, tb); return;
+        case Isa::Avx2: step_avx2<T>(s, P, Q, b, y, rows, n, eps, tb); return;
+        default: break;
+    }
+#endif
+    detail::step_any<T>(s, P, Q, b, y, rows, n, eps, tb);
+}
+
 }  // namespace
+
+void fused_step(float* s, const float* P, const float* Q, const float* b, const float* y, std::int64_t rows,
+                std::int64_t n, float eps, float two_beta) {
+    step_dispatch<float>(s, P, Q, b, y, rows, n, eps, two_beta);
+}
+void fused_step(double* s, const double* P, const double* Q, const double* b, const double* y, std::int64_t rows,
+                std::int64_t n, double eps, double two_beta) {
+    step_dispatch<double>(s, P, Q, b, y, rows, n, eps, two_beta);
+}
 
 template <typename T>
 std::int64_t packed_nr() {

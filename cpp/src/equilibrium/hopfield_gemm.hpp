@@ -133,6 +133,39 @@ inline __attribute__((always_inline)) void gemm_body(const T* A, std::int64_t m,
     }
 }
 
+// One synchronous projected-gradient step on `rows` rows of one layer (row-major, n columns):
+// s <- clip(s - eps (s - P - Q - b + two_beta (s - y)), 0, 1); Q and y may be null.
+template <typename T, bool HAS_Q, bool HAS_Y>
+inline __attribute__((always_inline)) void step_body(T* s, const T* P, const T* Q, const T* b, const T* y,
+                                                     std::int64_t rows, std::int64_t n, T eps, T two_beta) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+        // distinct buffers: restrict lets the loop vectorise without run-time alias checks
+        T* __restrict sr = s + r * n;
+        const T* __restrict pr = P + r * n;
+        const T* __restrict qr = HAS_Q ? Q + r * n : nullptr;
+        const T* __restrict yr = HAS_Y ? y + r * n : nullptr;
+        const T* __restrict br = b;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const T v = sr[i];
+            T g = v - pr[i];
+            if (HAS_Q) g -= qr[i];
+            g -= br[i];
+            if (HAS_Y) g += two_beta * (v - yr[i]);
+            const T u = v - eps * g;
+            sr[i] = std::min(std::max(u, T(0)), T(1));
+        }
+    }
+}
+
+template <typename T>
+inline __attribute__((always_inline)) void step_any(T* s, const T* P, const T* Q, const T* b, const T* y,
+                                                    std::int64_t rows, std::int64_t n, T eps, T two_beta) {
+    if (Q && y) step_body<T, true, true>(s, P, Q, b, y, rows, n, eps, two_beta);
+    else if (Q) step_body<T, true, false>(s, P, Q, b, y, rows, n, eps, two_beta);
+    else if (y) step_body<T, false, true>(s, P, Q, b, y, rows, n, eps, two_beta);
+    else step_body<T, false, false>(s, P, Q, b, y, rows, n, eps, two_beta);
+}
+
 }  // namespace detail
 
 // Panel width (columns) that packed_gemm expects on this CPU for T.
@@ -141,6 +174,11 @@ std::int64_t packed_nr();
 // C (m x B.n, row-major, ldc) = A (m x B.k, row-major, lda) * B, B packed with packed_nr<T>().
 void packed_gemm(const float* A, std::int64_t m, std::int64_t lda, const detail::PackedB<float>& B, float* C,
                  std::int64_t ldc);
+// detail::step_body with the widest vector ISA of this CPU (Q, y may be null).
+void fused_step(float* s, const float* P, const float* Q, const float* b, const float* y, std::int64_t rows,
+                std::int64_t n, float eps, float two_beta);
+void fused_step(double* s, const double* P, const double* Q, const double* b, const double* y, std::int64_t rows,
+                std::int64_t n, double eps, double two_beta);
 void packed_gemm(const double* A, std::int64_t m, std::int64_t lda, const detail::PackedB<double>& B, double* C,
                  std::int64_t ldc);
 
