@@ -72,13 +72,82 @@ inline std::uint32_t popcount32(std::uint32_t v) {
 #define PNNKIT_CLONES
 #endif
 
+
+// Philox4x32-10 for 8 consecutive counters at once, in structure-of-arrays form so that the
+// compiler vectorizes the 32x32->64-bit multiplies; identical to CounterRng::bits(index + l).
+PNNKIT_CLONES
+void philox8(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::uint32_t* out /*32*/) {
+    std::uint32_t c0[8], c1[8], c2[8], c3[8];
+    for (int l = 0; l < 8; ++l) {
+        const std::uint64_t ix = index + static_cast<std::uint64_t>(l);
+        c0[l] = static_cast<std::uint32_t>(ix);
+        c1[l] = static_cast<std::uint32_t>(ix >> 32);
+        c2[l] = static_cast<std::uint32_t>(stream);
+        c3[l] = static_cast<std::uint32_t>(stream >> 32);
+    }
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 8; ++l) {
+            const std::uint64_t p0 = static_cast<std::uint64_t>(Philox4x32::M0) * c0[l];
+            const std::uint64_t p1 = static_cast<std::uint64_t>(Philox4x32::M1) * c2[l];
+            const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
+            const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
+            c1[l] = static_cast<std::uint32_t>(p1);
+            c3[l] = static_cast<std::uint32_t>(p0);
+            c0[l] = n0;
+            c2[l] = n2;
+        }
+        k0 += Philox4x32::W0;
+        k1 += Philox4x32::W1;
+    }
+    for (int l = 0; l < 8; ++l) {
+        out[4 * l + 0] = c0[l];
+        out[4 * l + 1] = c1[l];
+        out[4 * l + 2] = c2[l];
+        out[4 * l + 3] = c3[l];
+    }
+}
+
+// 32 standard normals from 32 words: the central rational of acklam() for every lane
+// (vectorizable), then the rare tail lanes (4.85%) recomputed exactly.
+PNNKIT_CLONES
+void normals32(const std::uint32_t* words, double* z) {
+    static constexpr double a1 = -3.969683028665376e+01, a2 = 2.209460984245205e+02, a3 = -2.759285104469687e+02,
+                            a4 = 1.383577518672690e+02, a5 = -3.066479806614716e+01, a6 = 2.506628277459239e+00;
+    static constexpr double b1 = -5.447609879822406e+01, b2 = 1.615858368580409e+02, b3 = -1.556989798598866e+02,
+                            b4 = 6.680131188771972e+01, b5 = -1.328068155288572e+01;
+    int tails = 0;
+    for (int l = 0; l < 32; ++l) {
+        const double p = (static_cast<double>(words[l]) + 0.5) * (1.0 / 4294967296.0);
+        const double q = p - 0.5, r = q * q;
+        z[l] = (((((a1 * r + a2) * r + a3) * r + a4) * r + a5) * r + a6) * q /
+               (((((b1 * r + b2) * r + b3) * r + b4) * r + b5) * r + 1.0);
+        tails |= static_cast<int>(p < 0.02425) | static_cast<int>(p > 1.0 - 0.02425);
+    }
+    if (tails) {
+        for (int l = 0; l < 32; ++l) {
+            const double p = (static_cast<double>(words[l]) + 0.5) * (1.0 / 4294967296.0);
+            if (p < 0.02425 || p > 1.0 - 0.02425) z[l] = acklam(words[l]);
+        }
+    }
+}
+
+// sqrt(n) for n = 0..32 from a table: std::sqrt may set errno, which blocks vectorization.
+constexpr double kSqrtTab[33] = {
+    0.0, 1.0, 1.4142135623730951, 1.7320508075688772, 2.0, 2.23606797749979, 2.449489742783178,
+    2.6457513110645907, 2.8284271247461903, 3.0, 3.1622776601683795, 3.3166247903554, 3.4641016151377544,
+    3.605551275463989, 3.7416573867739413, 3.872983346207417, 4.0, 4.123105625617661, 4.242640687119285,
+    4.358898943540674, 4.47213595499958, 4.58257569495584, 4.69041575982343, 4.795831523312719,
+    4.898979485566356, 5.0, 5.0990195135927845, 5.196152422706632, 5.291502622129181, 5.385164807134504,
+    5.477225575051661, 5.5677643628300215, 5.656854249492381};
+
 // One (sample, row) of the ConstantStep update with aggregated steps: counts, then the
 // normals only for blocks of 4 columns that have a coincidence, then a branch-free update.
 PNNKIT_CLONES
 void constant_row(double* wrow, const double* su, const double* sdn, const double* wmin, const double* wmax,
                   const std::uint32_t* xbits, const std::int8_t* xsign, std::uint32_t dword, int sd, std::int64_t C,
                   double std_c2c, const CounterRng& rs, std::uint64_t blk0, std::int32_t* cnt, double* z,
-                  std::int64_t& total) {
+                  double* scratch, std::int64_t& total) {
     std::int64_t tot = 0;
     for (std::int64_t j = 0; j < C; ++j) {
         const std::int32_t n = static_cast<std::int32_t>(popcount32(xbits[j] & dword));
@@ -88,28 +157,40 @@ void constant_row(double* wrow, const double* su, const double* sdn, const doubl
     total += tot;
     if (tot == 0) return;
     if (std_c2c > 0.0) {
-        for (std::int64_t jb = 0; 4 * jb < C; ++jb) {
-            const std::int64_t j0 = 4 * jb;
-            const std::int64_t len = C - j0 < 4 ? C - j0 : 4;
-            bool any = false;
-            for (std::int64_t l = 0; l < len; ++l) any = any || cnt[j0 + l] != 0;
+        std::uint32_t words[32];
+        double zz[32];
+        for (std::int64_t j0 = 0; j0 < C; j0 += 32) {
+            const std::int64_t len = C - j0 < 32 ? C - j0 : 32;
+            std::int32_t any = 0;
+            for (std::int64_t l = 0; l < len; ++l) any |= cnt[j0 + l];
             if (!any) {
                 for (std::int64_t l = 0; l < len; ++l) z[j0 + l] = 0.0;
                 continue;
             }
-            const auto r = rs.bits(blk0 + static_cast<std::uint64_t>(jb));
-            for (std::int64_t l = 0; l < len; ++l) z[j0 + l] = acklam(r[l]);
+            philox8(rs.seed(), rs.stream(), blk0 + static_cast<std::uint64_t>(j0 / 4), words);
+            normals32(words, zz);
+            for (std::int64_t l = 0; l < len; ++l) z[j0 + l] = zz[l];
         }
     } else {
         for (std::int64_t j = 0; j < C; ++j) z[j] = 0.0;
     }
+    // Separate loops per element type so that each one vectorizes.
+    double* nd = scratch;
+    double* sq = scratch + C;
+    double* dird = scratch + 2 * C;
     for (std::int64_t j = 0; j < C; ++j) {
-        const double n = static_cast<double>(cnt[j]);
-        const int dir = xsign[j] * sd;
-        const double s = dir > 0 ? su[j] : sdn[j];
-        const double delta = s * (n + std_c2c * std::sqrt(n) * z[j]);
-        const double w = wrow[j] + static_cast<double>(dir) * delta;
-        wrow[j] = w > wmax[j] ? wmax[j] : (w < wmin[j] ? wmin[j] : w);
+        nd[j] = static_cast<double>(cnt[j]);
+        sq[j] = kSqrtTab[cnt[j]];
+    }
+    const double sdd = static_cast<double>(sd);
+    for (std::int64_t j = 0; j < C; ++j) dird[j] = static_cast<double>(xsign[j]) * sdd;
+    for (std::int64_t j = 0; j < C; ++j) {
+        const double dir = dird[j];
+        const double su_j = su[j], sd_j = sdn[j], lo = wmin[j], hi = wmax[j];
+        const double s = dir > 0.0 ? su_j : sd_j;
+        const double delta = s * (nd[j] + std_c2c * sq[j] * z[j]);
+        const double w = wrow[j] + dir * delta;
+        wrow[j] = std::max(std::min(w, hi), lo);
     }
 }
 
@@ -216,12 +297,13 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
     std::int64_t total = 0;
     double* W = w_.data();
     const DeviceArray& dev = dev_;
-    const std::uint64_t C4 = static_cast<std::uint64_t>((C + 3) / 4);
+    const std::uint64_t C4 = static_cast<std::uint64_t>((C + 31) / 32) * 8u;  // counters per (sample, row)
 #pragma omp parallel num_threads(nthreads) reduction(+ : total)
     {
         // Per-thread scratch, allocated once per call (not per pulse).
         std::vector<std::int32_t> cnt(static_cast<std::size_t>(C));
         std::vector<double> zbuf(static_cast<std::size_t>(C));
+        std::vector<double> scratch(static_cast<std::size_t>(3 * C));
 #pragma omp for schedule(static)
         for (std::int64_t i = 0; i < R; ++i) {
             double xi[33];
@@ -238,7 +320,7 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
                     const std::int64_t k0 = i * C;
                     constant_row(wrow, dev.scale_up.data() + k0, dev.scale_down.data() + k0, dev.w_min.data() + k0,
                                  dev.w_max.data() + k0, xbits_.data() + b * C, xsign_.data() + b * C, dword, sd, C,
-                                 std_c2c, rs, static_cast<std::uint64_t>(b * R + i) * C4, cnt.data(), zbuf.data(),
+                                 std_c2c, rs, static_cast<std::uint64_t>(b * R + i) * C4, cnt.data(), zbuf.data(), scratch.data(),
                                  total);
                     continue;
                 }
