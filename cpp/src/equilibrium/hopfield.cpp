@@ -192,9 +192,10 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
     // Pack W_l (for rho(s_{l-1}) W_l) and W_{l+1}^T (for rho(s_{l+1}) W_{l+1}^T) once per call.
     const int L = net.n_layers();
     std::vector<detail::PackedB<T>> Wp(L + 1), Wtp(L + 1);
-    const std::int64_t nr = packed_nr<T>();
-    for (int l = 1; l <= L; ++l) Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l], nr);
-    for (int l = 1; l < L; ++l) Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], nr, true);
+    for (int l = 1; l <= L; ++l)
+        Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l], packed_nr<T>(net.sizes[l]));
+    for (int l = 1; l < L; ++l)
+        Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], packed_nr<T>(net.sizes[l]), true);
     const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
     std::atomic<bool> finite{true};
     std::vector<int> block_updates(n_blocks, 0);
@@ -249,7 +250,7 @@ void hopfield_param_grad(const HopfieldNet<T>& net, const T* x, std::int64_t bat
     for (int l = 1; l <= L; ++l) {
         const std::int64_t n_blocks = (n[l - 1] + kGradBlock - 1) / kGradBlock;
         const RowMat<T> At = rho[l - 1].transpose();  // (n_{l-1} x batch), rows split across threads
-        const detail::PackedB<T> Sp(rho[l].data(), batch, n[l], n[l], packed_nr<T>());
+        const detail::PackedB<T> Sp(rho[l].data(), batch, n[l], n[l], packed_nr<T>(n[l]));
         T* g = gW[l - 1];
 #pragma omp parallel for schedule(static) num_threads(n_threads)
         for (std::int64_t k = 0; k < n_blocks; ++k) {

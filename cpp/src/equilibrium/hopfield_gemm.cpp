@@ -55,15 +55,21 @@ Isa isa() {
     return value;
 }
 
+// The kernel is chosen by the panel width B was packed with (two vectors of 64, 32 or 16 bytes).
 template <typename T>
 void gemm_dispatch(const T* A, std::int64_t m, std::int64_t lda, const detail::PackedB<T>& B, T* C, std::int64_t ldc) {
+    const std::int64_t vec_bytes = B.nr * static_cast<std::int64_t>(sizeof(T)) / 2;
 #ifdef PNNKIT_HOPFIELD_X86
-    switch (isa()) {
-        case Isa::Avx512: gemm_avx512<T>(A, m, lda, B, C, ldc); return;
-        case Isa::Avx2: gemm_avx2<T>(A, m, lda, B, C, ldc); return;
-        default: break;
+    if (vec_bytes == 64) {
+        gemm_avx512<T>(A, m, lda, B, C, ldc);
+        return;
+    }
+    if (vec_bytes == 32) {
+        gemm_avx2<T>(A, m, lda, B, C, ldc);
+        return;
     }
 #endif
+    (void)vec_bytes;
     detail::gemm_body<T, 16>(A, m, lda, B, C, ldc);
 }
 
@@ -92,12 +98,14 @@ void fused_step(double* s, const double* P, const double* Q, const double* b, co
 }
 
 template <typename T>
-std::int64_t packed_nr() {
-    const int bytes = isa() == Isa::Avx512 ? 64 : (isa() == Isa::Avx2 ? 32 : 16);
+std::int64_t packed_nr(std::int64_t n) {
+    int bytes = isa() == Isa::Avx512 ? 64 : (isa() == Isa::Avx2 ? 32 : 16);
+    // Narrow outputs (e.g. 10 classes) waste most of a wide panel: use half-width vectors there.
+    if (bytes == 64 && 2 * 32 / static_cast<std::int64_t>(sizeof(T)) >= n) bytes = 32;
     return 2 * bytes / static_cast<std::int64_t>(sizeof(T));
 }
-template std::int64_t packed_nr<float>();
-template std::int64_t packed_nr<double>();
+template std::int64_t packed_nr<float>(std::int64_t);
+template std::int64_t packed_nr<double>(std::int64_t);
 
 void packed_gemm(const float* A, std::int64_t m, std::int64_t lda, const detail::PackedB<float>& B, float* C,
                  std::int64_t ldc) {

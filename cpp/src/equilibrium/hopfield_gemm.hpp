@@ -168,10 +168,10 @@ inline __attribute__((always_inline)) void step_any(T* s, const T* P, const T* Q
 
 }  // namespace detail
 
-// Panel width (columns) that packed_gemm expects on this CPU for T.
+// Panel width (columns) to pack a B with n columns for packed_gemm on this CPU.
 template <typename T>
-std::int64_t packed_nr();
-// C (m x B.n, row-major, ldc) = A (m x B.k, row-major, lda) * B, B packed with packed_nr<T>().
+std::int64_t packed_nr(std::int64_t n);
+// C (m x B.n, row-major, ldc) = A (m x B.k, row-major, lda) * B, B packed with packed_nr<T>(B.n).
 void packed_gemm(const float* A, std::int64_t m, std::int64_t lda, const detail::PackedB<float>& B, float* C,
                  std::int64_t ldc);
 // detail::step_body with the widest vector ISA of this CPU (Q, y may be null).
