@@ -211,3 +211,25 @@ def test_bad_inputs():
         ep_gradient(net, x[:4], one_hot(labels[:4], 3), 0.5, "random")
     with pytest.raises(ValueError, match="grad_output"):
         implicit_gradient(net, x[:4], net.relax(x[:4]).states, np.zeros((4, 2)))
+
+
+@pytest.mark.parametrize("method", ["ep", "ep-centered", "backprop"])
+def test_job_runs_every_method(method):
+    import argparse
+
+    from pnnkit.datasets import load_digits
+    from pnnkit.jobs import hopfield as job
+
+    parser = argparse.ArgumentParser()
+    job.add_arguments(parser)
+    args = parser.parse_args(["--hidden", "32", "--n-eval", "30"])
+    args.method, args.epochs, args.batch_size, args.lr, args.seed = method, 2, None, None, 0
+    data = load_digits().subset(n_train=400, n_test=200)
+    calls = []
+    out = job.run(args, data, lambda e, n, row: calls.append((e, n)))
+    assert calls == [(1, 2), (2, 2)]
+    assert len(out["history"]) == 2 and 0.0 <= out["results"]["test_acc"] <= 1.0
+    if method != "backprop":
+        per_batch = 3 if method == "ep-centered" else 2
+        assert out["results"]["physical_queries"] == 2 * per_batch * 20  # 400 samples / batch 20
+        assert isinstance(out["model"], HopfieldNetwork) and out["model"].sizes == (64, 32, 10)
