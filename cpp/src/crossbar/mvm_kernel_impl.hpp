@@ -155,12 +155,19 @@ static inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
 }
 #endif
 
-static inline void philox10_16(std::uint32_t* __restrict c0, std::uint32_t* __restrict c1,
-                               std::uint32_t* __restrict c2, std::uint32_t* __restrict c3, std::uint32_t k0,
-                               std::uint32_t k1) {
+// Philox4x32-10 of the 16 counters block*16 + l under (stream, seed): words -> c0..c3[l].
+// block*16 is a multiple of 16, so adding l never carries into the high counter word.
+static inline void philox10_16(std::uint64_t block, std::uint64_t stream, std::uint64_t seed,
+                               std::uint32_t* __restrict c0, std::uint32_t* __restrict c1,
+                               std::uint32_t* __restrict c2, std::uint32_t* __restrict c3) {
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    const std::uint64_t base = block * 16u;
 #if defined(__AVX512F__)
-    __m512i x0 = _mm512_loadu_si512(c0), x1 = _mm512_loadu_si512(c1);
-    __m512i x2 = _mm512_loadu_si512(c2), x3 = _mm512_loadu_si512(c3);
+    __m512i x0 = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(base))),
+                                  _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    __m512i x1 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(base >> 32)));
+    __m512i x2 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
+    __m512i x3 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
     const __m512i m0 = _mm512_set1_epi64(0xD2511F53), m1 = _mm512_set1_epi64(0xCD9E8D57);
     for (int r = 0; r < 10; ++r) {
         __m512i hi0, lo0, hi1, lo1;
@@ -179,6 +186,12 @@ static inline void philox10_16(std::uint32_t* __restrict c0, std::uint32_t* __re
     _mm512_storeu_si512(c2, x2);
     _mm512_storeu_si512(c3, x3);
 #elif defined(__AVX2__)
+    for (int l = 0; l < 16; ++l) {
+        c0[l] = static_cast<std::uint32_t>(base + static_cast<std::uint64_t>(l));
+        c1[l] = static_cast<std::uint32_t>(base >> 32);
+        c2[l] = static_cast<std::uint32_t>(stream);
+        c3[l] = static_cast<std::uint32_t>(stream >> 32);
+    }
     for (int h = 0; h < 16; h += 8) {
         __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c0 + h));
         __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c1 + h));
@@ -203,6 +216,12 @@ static inline void philox10_16(std::uint32_t* __restrict c0, std::uint32_t* __re
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(c3 + h), x3);
     }
 #else
+    for (int l = 0; l < 16; ++l) {
+        c0[l] = static_cast<std::uint32_t>(base + static_cast<std::uint64_t>(l));
+        c1[l] = static_cast<std::uint32_t>(base >> 32);
+        c2[l] = static_cast<std::uint32_t>(stream);
+        c3[l] = static_cast<std::uint32_t>(stream >> 32);
+    }
     for (int r = 0; r < 10; ++r) {
         for (int l = 0; l < 16; ++l) {
             const std::uint64_t p0 = static_cast<std::uint64_t>(c0[l]) * 0xD2511F53ull;
@@ -227,14 +246,7 @@ static inline void philox10_16(std::uint32_t* __restrict c0, std::uint32_t* __re
 static inline void normal_block64(std::uint64_t seed, std::uint64_t stream, std::uint64_t block, float* out) {
     constexpr int L = 16;
     alignas(64) std::uint32_t c0[L], c1[L], c2[L], c3[L];
-    for (int l = 0; l < L; ++l) {
-        const std::uint64_t idx = block * L + static_cast<std::uint64_t>(l);
-        c0[l] = static_cast<std::uint32_t>(idx);
-        c1[l] = static_cast<std::uint32_t>(idx >> 32);
-        c2[l] = static_cast<std::uint32_t>(stream);
-        c3[l] = static_cast<std::uint32_t>(stream >> 32);
-    }
-    philox10_16(c0, c1, c2, c3, static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32));
+    philox10_16(block, stream, seed, c0, c1, c2, c3);
     normals16(c0, out);
     normals16(c1, out + L);
     normals16(c2, out + 2 * L);
@@ -326,17 +338,24 @@ static inline std::int64_t finish_row(float* z, std::int64_t n, const Periphery&
     }
     if (!(P.out_bound > 0.0f)) return 0;
     const float bound = P.out_bound * w_scale;
-    std::int64_t hit = 0;
-#pragma omp simd reduction(+ : hit)
-    for (std::int64_t o = 0; o < n; ++o) hit += (std::abs(z[o]) >= bound) ? 1 : 0;
     const float step = P.out_res * 2.0f * bound;
+    std::int64_t hit = 0;
+    // one fused pass: saturation test, clip, ADC rounding
     if (step > 0.0f) {
         const float ist = 1.0f / step;
-#pragma omp simd
-        for (std::int64_t o = 0; o < n; ++o) z[o] = round_small(clampf(z[o], -bound, bound) * ist) * step;
+#pragma omp simd reduction(+ : hit)
+        for (std::int64_t o = 0; o < n; ++o) {
+            const float v = z[o];
+            hit += (std::abs(v) >= bound) ? 1 : 0;
+            z[o] = round_small(clampf(v, -bound, bound) * ist) * step;
+        }
     } else {
-#pragma omp simd
-        for (std::int64_t o = 0; o < n; ++o) z[o] = clampf(z[o], -bound, bound);
+#pragma omp simd reduction(+ : hit)
+        for (std::int64_t o = 0; o < n; ++o) {
+            const float v = z[o];
+            hit += (std::abs(v) >= bound) ? 1 : 0;
+            z[o] = clampf(v, -bound, bound);
+        }
     }
     return hit;
 }
