@@ -15,9 +15,19 @@ from ..crossbar.pulsed import PULSE_TYPES, PulseConfig, ReadConfig
 from ..datasets import DataSplit
 from ..training.analog_sgd import AnalogOptimizer, SGDCell, analog_mlp
 from ..training.mixed_precision import MixedPrecisionCell
+from ..training.registry import register_method
 from ..training.tiki_taka import TikiTakaCell, TTv2Cell
 
 METHODS = ("analog-sgd", "tiki-taka", "ttv2", "chopped-ttv2", "mixed-precision")
+_SUMMARIES = {
+    "analog-sgd": "analog SGD with stochastic pulsed updates",
+    "tiki-taka": "Tiki-Taka: fast/slow arrays with transfer",
+    "ttv2": "Tiki-Taka v2: digital buffer between fast and slow arrays",
+    "chopped-ttv2": "chopped Tiki-Taka v2 (c-TTv2)",
+    "mixed-precision": "digital gradient accumulation, whole-pulse transfer",
+}
+for _m in METHODS:
+    register_method(_m, requires={"pulsed_update"}, substrates=("crossbar",), summary=_SUMMARIES[_m])
 
 
 def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, pulse: PulseConfig | None = None,
