@@ -38,13 +38,16 @@ def main() -> None:
                     help="comma-separated subset of backprop,insitu,insilico,pat (default backprop,insitu)")
     ap.add_argument("--loss-db", type=float, default=d.loss_db_per_mzi, help="chip insertion loss per MZI (dB)")
     ap.add_argument("--conjugate-reference", action="store_true", help="4th in-situ pass (loss-bias free)")
+    ap.add_argument("--crosstalk", type=float, default=d.crosstalk, help="chip thermal crosstalk")
+    ap.add_argument("--splitter-error", type=float, default=d.splitter_error_std_rad, help="coupler angle std (rad)")
     ap.add_argument("--threads", type=int, default=None)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     if args.threads:
         pnnkit.set_num_threads(args.threads)
     cfg = MziJobConfig(epochs=args.epochs, lr=args.lr, seed=args.seed, detector_noise=args.detector_noise,
-                       loss_db_per_mzi=args.loss_db, conjugate_reference=args.conjugate_reference)
+                       loss_db_per_mzi=args.loss_db, conjugate_reference=args.conjugate_reference,
+                       crosstalk=args.crosstalk, splitter_error_std_rad=args.splitter_error)
     data = load_digits()
     print(f"digits {data.x_train.shape[0]} train / {data.x_test.shape[0]} test; config {asdict(cfg)}")
     catalog = {"backprop": ("insilico", True), "insitu": ("insitu", False), "insilico": ("insilico", False),
