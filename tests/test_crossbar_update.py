@@ -107,8 +107,9 @@ def test_constant_step_asymmetric_drift_rate() -> None:
 @pytest.mark.parametrize("name", ["constant", "reram-es", "ecram", "reram-like"])
 def test_same_weights_with_one_or_two_threads(name: str) -> None:
     rng = np.random.default_rng(5)
-    x = rng.standard_normal((16, 48))
-    d = rng.standard_normal((16, 64)) * 0.1
+    # 32 x 64 x 48 crosspoint-samples: above the kernel's one-thread cutoff (2^16), so 2 threads run
+    x = rng.standard_normal((32, 48))
+    d = rng.standard_normal((32, 64)) * 0.1
     out = []
     for nt in (1, 2, 1):
         pnnkit.set_num_threads(nt)
