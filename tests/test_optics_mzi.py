@@ -487,3 +487,17 @@ def test_mode_pad_and_job_with_more_modes() -> None:
     assert model.forward(np.random.default_rng(0).uniform(0, 1, (4, 6))).shape == (4, 3)
     with pytest.raises(ValueError, match="smaller than the 6 input features"):
         build_model(6, 3, MziJobConfig(n_modes=4))
+
+
+def test_mzi_job_evaluate_on_other_chips() -> None:
+    import argparse
+
+    from pnnkit.datasets import load_digits
+    from pnnkit.jobs.mzi import MziJobConfig, build_model, evaluate
+
+    data = load_digits().subset(n_train=16, n_test=40)
+    model = build_model(64, 10, MziJobConfig(splitter_error_std_rad=0.2, chip_seed=3))
+    r = evaluate(model, data, argparse.Namespace(chip_seeds="3,4"), {})
+    assert r["chip3_test_acc"] == r["test_acc"]  # seed 3 is the trained-on chip
+    assert set(r) == {"twin_test_acc", "test_acc", "chip3_test_acc", "chip4_test_acc"}
+    assert [m.nonideal.seed for m in model.layers if isinstance(m, MZIMesh)] == [3, 4]

@@ -158,3 +158,42 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
                 callback=lambda epoch, row: progress(epoch, cfg.epochs, row))
     out["config"]["ideal_chip"] = bool(args.ideal_chip)
     return out
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    """``pnnkit eval`` options: other chips of the same design."""
+    parser.add_argument("--chip-seeds", default="",
+                        help="comma-separated chip seeds to evaluate besides the trained-on chip (e.g. 8,9,10)")
+
+
+def _meshes(model: Any) -> list[MZIMesh]:
+    return [m for _, m in model.named_modules() if isinstance(m, MZIMesh)]
+
+
+def evaluate(model: Any, data: DataSplit, args: argparse.Namespace, metadata: dict[str, Any]) -> dict[str, float]:
+    """Test accuracy on the twin, on the chip used in training and on other chips (``--chip-seeds``).
+
+    Mesh i of the network sits on chip seed ``chip_seed + i``, as in :func:`build_model`.
+    """
+    meshes = _meshes(model)
+    if not meshes:
+        raise ValueError("the checkpoint has no MZIMesh layers")
+    base = meshes[0].nonideal.seed
+    offsets = [m.nonideal.seed - base for m in meshes]
+    results: dict[str, float] = {}
+    set_mode(model, "twin")
+    results["twin_test_acc"] = accuracy(model, data.x_test, data.y_test)
+    set_mode(model, "physical")
+    results["test_acc"] = accuracy(model, data.x_test, data.y_test)
+    seeds = [int(s) for s in args.chip_seeds.split(",") if s.strip()] if args.chip_seeds else []
+    for seed in seeds:
+        if seed < 0:
+            raise ValueError(f"--chip-seeds must be >= 0, got {seed}")
+        for m, off in zip(meshes, offsets):
+            m.nonideal = m.nonideal.with_seed(seed + off)
+            m._core_ni = m.nonideal.to_core()
+        results[f"chip{seed}_test_acc"] = accuracy(model, data.x_test, data.y_test)
+    for m, off in zip(meshes, offsets):  # back to the trained-on chip
+        m.nonideal = m.nonideal.with_seed(base + off)
+        m._core_ni = m.nonideal.to_core()
+    return results
