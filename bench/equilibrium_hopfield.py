@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,14 +21,15 @@ from typing import Any
 import numpy as np
 
 
-def _median_s(fn: Callable[[], Any], repeats: int) -> float:
+def _times_s(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """(median, minimum) wall time; the minimum is the least contended run on a shared machine."""
     fn()  # warm-up (allocations, thread pools)
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+    return float(np.median(times)), float(np.min(times))
 
 
 def numpy_relax(
@@ -78,9 +80,11 @@ def bench_hopfield(
     ref = numpy_relax(x, Ws, bs, n_iter, eps)
     got = run_core()["states"]
     max_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(got, ref))
-    t_core = _median_s(run_core, repeats)
-    t_np = _median_s(lambda: numpy_relax(x, Ws, bs, n_iter, eps), repeats)
-    t_naive = _median_s(lambda: numpy_relax(x, Ws, bs, n_iter, eps, hoist_input=False), max(3, repeats // 3))
+    t_core, m_core = _times_s(run_core, repeats)
+    t_np, m_np = _times_s(lambda: numpy_relax(x, Ws, bs, n_iter, eps), repeats)
+    t_naive, m_naive = _times_s(
+        lambda: numpy_relax(x, Ws, bs, n_iter, eps, hoist_input=False), max(3, repeats // 3)
+    )
     return {
         "case": f"hopfield relax {'-'.join(map(str, sizes))} batch {batch} x {n_iter} it float32",
         "threads": pnnkit.get_num_threads(),
@@ -89,13 +93,20 @@ def bench_hopfield(
         "numpy_naive_s": t_naive,
         "speedup_vs_numpy": t_np / t_core,
         "speedup_vs_numpy_naive": t_naive / t_core,
+        "pnnkit_min_s": m_core,
+        "numpy_min_s": m_np,
+        "numpy_naive_min_s": m_naive,
+        "speedup_vs_numpy_min": m_np / m_core,
+        "speedup_vs_numpy_naive_min": m_naive / m_core,
         "max_abs_diff": max_diff,
+        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
     }
 
 
 def print_hopfield(r: dict[str, Any]) -> None:
     """One block of the benchmark table."""
-    print(f"{r['case']} ({r['threads']} threads)")
+    print(f"{r['case']} ({r['threads']} threads, load average {r['load_average_1min']})")
+    print("  medians:")
     print(f"  pnnkit       {r['pnnkit_s'] * 1e3:9.2f} ms")
     print(
         f"  numpy        {r['numpy_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy']:.2f}x"
@@ -104,6 +115,11 @@ def print_hopfield(r: dict[str, Any]) -> None:
     print(
         f"  numpy-naive  {r['numpy_naive_s'] * 1e3:9.2f} ms   ratio {r['speedup_vs_numpy_naive']:.2f}x  "
         f"(drive recomputed each iteration)"
+    )
+    print(
+        f"  minima: pnnkit {r['pnnkit_min_s'] * 1e3:.2f} ms, numpy {r['numpy_min_s'] * 1e3:.2f} ms "
+        f"({r['speedup_vs_numpy_min']:.2f}x), numpy-naive {r['numpy_naive_min_s'] * 1e3:.2f} ms "
+        f"({r['speedup_vs_numpy_naive_min']:.2f}x)"
     )
     print(f"  max |pnnkit - numpy| = {r['max_abs_diff']:.2e}")
 
