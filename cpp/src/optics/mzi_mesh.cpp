@@ -245,14 +245,15 @@ void mesh_forward(const MeshGeometry& g, const double* theta, const double* phi,
             Real* __restrict ai = im.data() + m * L;
             Real* __restrict br = re.data() + (m + 1) * L;
             Real* __restrict bi = im.data() + (m + 1) * L;
-            const Real* r = mre.data() + 4 * k;
-            const Real* i = mim.data() + 4 * k;
+            // coefficients in registers: the stores below may not alias them
+            const Real r0 = mre[4 * k], r1 = mre[4 * k + 1], r2 = mre[4 * k + 2], r3 = mre[4 * k + 3];
+            const Real i0 = mim[4 * k], i1 = mim[4 * k + 1], i2 = mim[4 * k + 2], i3 = mim[4 * k + 3];
             for (int t = 0; t < L; ++t) {
                 const Real xr = ar[t], xi = ai[t], yr = br[t], yi = bi[t];
-                ar[t] = r[0] * xr - i[0] * xi + r[1] * yr - i[1] * yi;
-                ai[t] = r[0] * xi + i[0] * xr + r[1] * yi + i[1] * yr;
-                br[t] = r[2] * xr - i[2] * xi + r[3] * yr - i[3] * yi;
-                bi[t] = r[2] * xi + i[2] * xr + r[3] * yi + i[3] * yr;
+                ar[t] = r0 * xr - i0 * xi + r1 * yr - i1 * yi;
+                ai[t] = r0 * xi + i0 * xr + r1 * yi + i1 * yr;
+                br[t] = r2 * xr - i2 * xi + r3 * yr - i3 * yi;
+                bi[t] = r2 * xi + i2 * xr + r3 * yi + i3 * yr;
             }
         }
         for (int t = 0; t < nb; ++t)
