@@ -24,7 +24,9 @@ from pnnkit.nn import Adam, SoftmaxCrossEntropy, accuracy
 from pnnkit.optics.diffractive import DiffractiveNonidealities
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.substrate import total_queries
+from pnnkit import io as pnnkit_io
 from pnnkit.training import train_insilico, train_pat
+from pnnkit.training.insitu import train_insitu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-pad", action="store_true", help="circular convolution on 200x200 (cheaper, less exact)")
+    ap.add_argument("--cosine", action="store_true", help="cosine decay of the in-silico lr over the epochs")
+    ap.add_argument("--finetune", choices=("pat", "insitu"), default="pat",
+                    help="stage 3: physics-aware training or in-situ (physical adjoint) gradients")
+    ap.add_argument("--save-twin", default=None, help="save the in-silico model (npz checkpoint)")
+    ap.add_argument("--load-twin", default=None, help="skip stage 1: load an in-silico model saved with --save-twin")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     pnnkit.set_num_threads(args.threads)
@@ -60,14 +67,27 @@ def main(argv: list[str] | None = None) -> int:
                                              for k, v in row.items()))
 
     # 1. in-silico training of the ideal twin
-    twin = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, init_seed=args.seed)
-    t0 = time.perf_counter()
-    train_insilico(twin, SoftmaxCrossEntropy(), Adam(twin, lr=args.lr), x, y, epochs=args.epochs,
-                   batch_size=args.batch_size, seed=args.seed, callback=progress)
+    if args.load_twin:
+        twin, _ = pnnkit_io.load(args.load_twin)
+        out["loaded_twin"] = args.load_twin
+    else:
+        twin = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, init_seed=args.seed)
+        t0 = time.perf_counter()
+        opt = Adam(twin, lr=args.lr)
+
+        def epoch_end(epoch: int, row: dict) -> None:
+            if args.cosine:  # lr for the next epoch; the last epoch runs at a small lr
+                opt.lr = args.lr * 0.5 * (1 + np.cos(np.pi * epoch / args.epochs))
+            progress(epoch, row)
+
+        train_insilico(twin, SoftmaxCrossEntropy(), opt, x, y, epochs=args.epochs,
+                       batch_size=args.batch_size, seed=args.seed, callback=epoch_end)
+        out["insilico_train_s"] = time.perf_counter() - t0
+        if args.save_twin:
+            pnnkit_io.save(args.save_twin, twin)
     twin.set_mode("twin")
     out["twin_test_acc"] = accuracy(twin, data.x_test, data.y_test, batch_size=256)
-    out["insilico_train_s"] = time.perf_counter() - t0
-    log(f"twin test accuracy {out['twin_test_acc']:.4f} ({out['insilico_train_s']:.0f} s)")
+    log(f"twin test accuracy {out['twin_test_acc']:.4f}")
 
     # 2. deploy to the flawed chip
     nid = DiffractiveNonidealities(phase_error=args.phase_error, misalignment_px=args.misalignment,
@@ -79,16 +99,20 @@ def main(argv: list[str] | None = None) -> int:
     out["insilico_deployed_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
     log(f"in-silico deployed to chip: {out['insilico_deployed_test_acc']:.4f} (shifts {out['chip_shifts_px']})")
 
-    # 3. physics-aware training on the chip
+    if args.pat_epochs < 1:
+        return 0
+    # 3. physics-aware (or in-situ) training on the chip, from the in-silico phases
     t0 = time.perf_counter()
     chip.queries.clear()
-    train_pat(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
-              batch_size=args.batch_size, seed=args.seed + 1, callback=progress)
-    out["pat_train_queries"] = dict(total_queries(chip))
+    method = train_pat if args.finetune == "pat" else train_insitu
+    method(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
+           batch_size=args.batch_size, seed=args.seed + 1, callback=progress)
+    out[f"{args.finetune}_train_queries"] = dict(total_queries(chip))
     chip.set_mode("physical")
-    out["pat_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
-    out["pat_train_s"] = time.perf_counter() - t0
-    log(f"PAT on chip: {out['pat_test_acc']:.4f} ({out['pat_train_s']:.0f} s, queries {out['pat_train_queries']})")
+    out[f"{args.finetune}_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
+    out[f"{args.finetune}_train_s"] = time.perf_counter() - t0
+    log(f"{args.finetune} on chip: {out[f'{args.finetune}_test_acc']:.4f} ({out[f'{args.finetune}_train_s']:.0f} s, "
+        f"queries {out[f'{args.finetune}_train_queries']})")
     return 0
 
 
