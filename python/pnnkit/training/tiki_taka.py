@@ -58,10 +58,11 @@ class _TransferBase:
         self._col = (self._col + self.columns_per_transfer) % self.in_size
         return cols
 
-    def _read_column(self, k: int) -> np.ndarray:
-        e = np.zeros((1, self.in_size))
-        e[0, k] = 1.0
-        return self.A.forward(e)[0]
+    def _read_columns(self, cols: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """One-hot inputs E (len(cols) x in) and the analog reads A e_k (len(cols) x out) in one call."""
+        e = np.zeros((len(cols), self.in_size))
+        e[np.arange(len(cols)), cols] = 1.0
+        return e, self.A.forward(e)
 
     def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         self.A.update(x, -grad_out, lr)
@@ -72,10 +73,9 @@ class _TransferBase:
         self._fast_update(x, grad_out, lr)
         self._n_updates += 1
         if self._n_updates % self.transfer_every == 0:
-            for k in self._next_columns():
-                self._transfer(k)
+            self._transfer(self._next_columns())
 
-    def _transfer(self, k: int) -> None:
+    def _transfer(self, cols: list[int]) -> None:
         raise NotImplementedError
 
     def set_weights(self, w: np.ndarray) -> None:
@@ -102,12 +102,12 @@ class TikiTakaCell(_TransferBase):
         g = self.C.backward(d)
         return g + self.gamma * self.A.backward(d) if self.gamma else g
 
-    def _transfer(self, k: int) -> None:
-        v = self._read_column(k)
+    def _transfer(self, cols: list[int]) -> None:
+        # One pulsed update with one one-hot sample per column: the samples touch disjoint
+        # columns, so this equals transferring the columns one after the other.
+        e, v = self._read_columns(cols)
         if np.any(v != 0):
-            e = np.zeros((1, self.in_size))
-            e[0, k] = 1.0
-            self.C.update(e, v[None, :], self.transfer_lr)
+            self.C.update(e, v, self.transfer_lr)
 
     def effective_weights(self) -> np.ndarray:
         return self.C.weights + self.gamma * self.A.weights
@@ -139,18 +139,22 @@ class TTv2Cell(_TransferBase):
     def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         super()._fast_update(x * self.chopper if self.chopped else x, grad_out, lr)
 
-    def _transfer(self, k: int) -> None:
-        v = self._read_column(k) * (self.chopper[k] if self.chopped else 1.0)
-        h = self.H[:, k] + self.transfer_lr * v / self.dw_slow  # in units of slow-device pulses
+    def _transfer(self, cols: list[int]) -> None:
+        _, v = self._read_columns(cols)  # len(cols) x out
+        idx = np.asarray(cols)
+        if self.chopped:
+            v = v * self.chopper[idx][:, None]
+        h = self.H[:, idx] + self.transfer_lr * v.T / self.dw_slow  # in units of slow-device pulses
         n = np.clip(np.trunc(h), -self.max_pulses, self.max_pulses).astype(np.int32)
         if np.any(n):
             counts = np.zeros((self.out_size, self.in_size), dtype=np.int32)
-            counts[:, k] = n
+            counts[:, idx] = n
             self.C.apply_pulses(counts)
-        # aihwkit's forget_buffer: a column that fired restarts from zero, else keeps its residue.
-        self.H[:, k] = np.where(n != 0, 0.0, h) if self.forget_buffer else h - n
-        if self.chopped and self._rng.random() < self.chop_prob:
-            self.chopper[k] = -self.chopper[k]
+        # aihwkit's forget_buffer: an element that fired restarts from zero, else keeps its residue.
+        self.H[:, idx] = np.where(n != 0, 0.0, h) if self.forget_buffer else h - n
+        if self.chopped:
+            flip = self._rng.random(len(cols)) < self.chop_prob
+            self.chopper[idx[flip]] *= -1.0
 
     def effective_weights(self) -> np.ndarray:
         return self.C.weights
