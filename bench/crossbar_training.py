@@ -37,7 +37,7 @@ def run_one(spec: str, data, args) -> dict:
         cols = max(1, (args.hidden + 1) // 8)
         factory = make_cell_factory(method, device, out_noise=args.out_noise, transfer_lr=args.transfer_lr,
                                     columns_per_transfer=cols, max_pulses=args.max_pulses,
-                                    chop_prob=args.chop_prob)
+                                    chop_prob=args.chop_prob, zero_shift=args.zero_shift)
         model = analog_mlp([n_in, args.hidden, data.n_classes], factory, seed=args.seed)
         opt = AnalogOptimizer(model, args.lr)
     hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=args.epochs,
@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("--transfer-lr", type=float, default=1.0)
     ap.add_argument("--max-pulses", type=int, default=5)
     ap.add_argument("--chop-prob", type=float, default=0.1)
+    ap.add_argument("--zero-shift", action="store_true", help="Tiki-Taka: symmetry-point reference for A")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data-path", default=None)

@@ -208,3 +208,14 @@ def test_job_rejects_unknown_method() -> None:
 
     with pytest.raises(ValueError, match="method"):
         make_cell_factory("adam", "idealized")
+
+
+def test_tiki_taka_zero_shift_finds_symmetry_point() -> None:
+    from pnnkit.training.tiki_taka import TikiTakaCell
+
+    dev = D.SoftBoundsDevice(dw_min=0.002, dw_min_std=0.0, up_down=0.3, w_max=1.0, w_min=-1.0, **QUIET)
+    cell = TikiTakaCell(3, 4, dev, zero_shift=True, seed=0)
+    # alternating bursts of 5 pulses settle within a burst's reach of w* = 0.3/1.7
+    np.testing.assert_allclose(cell.A_ref, 0.3 / 1.7, atol=5 * 0.002)
+    e, v = cell._read_columns([0, 2])
+    assert v.shape == (2, 3) and np.all(np.abs(v) < 5 * 0.06)  # reads of a zero-shifted A: noise only

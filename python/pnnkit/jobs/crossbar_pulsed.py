@@ -33,14 +33,14 @@ for _m in METHODS:
 def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, pulse: PulseConfig | None = None,
                       transfer_lr: float = 1.0, transfer_every: int = 1, columns_per_transfer: int = 1,
                       gamma: float = 0.0, max_pulses: int = 1, chop_prob: float = 0.1,
-                      ) -> Callable[[int, int, int], Any]:
+                      zero_shift: bool = False) -> Callable[[int, int, int], Any]:
     """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     read = ReadConfig(out_noise=out_noise)
     common: dict[str, Any] = {"pulse": pulse, "read": read}
     transfer = dict(transfer_lr=transfer_lr, transfer_every=transfer_every,
-                    columns_per_transfer=columns_per_transfer, **common)
+                    columns_per_transfer=columns_per_transfer, zero_shift=zero_shift, **common)
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         if method == "analog-sgd":
@@ -72,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-pulses", type=int, default=None,
                    help="ttv2 / mixed precision: most pulses written per device per transfer")
     g.add_argument("--chop-prob", type=float, default=0.1, help="chopped-ttv2: chopper flip probability")
+    g.add_argument("--zero-shift", action="store_true",
+                   help="Tiki-Taka family: subtract the fast array's symmetry points (reference array)")
 
 
 def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int, dict], None]) -> dict:
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
         pulse=PulseConfig(desired_bl=args.desired_bl, pulse_type=args.pulse_type),
         transfer_lr=transfer_lr, transfer_every=args.transfer_every,
         columns_per_transfer=args.columns_per_transfer or cols, gamma=args.gamma, max_pulses=max_pulses,
-        chop_prob=args.chop_prob)
+        chop_prob=args.chop_prob, zero_shift=args.zero_shift)
     model = analog_mlp([n_in, hidden, data.n_classes], factory, seed=args.seed)
     opt = AnalogOptimizer(model, lr)
     hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=epochs,
@@ -102,5 +104,5 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
               "lr": lr, "out_noise": args.out_noise, "desired_bl": args.desired_bl, "pulse_type": args.pulse_type,
               "transfer_lr": transfer_lr, "transfer_every": args.transfer_every,
               "columns_per_transfer": args.columns_per_transfer or cols, "gamma": args.gamma,
-              "max_pulses": max_pulses}
+              "max_pulses": max_pulses, "zero_shift": args.zero_shift}
     return {"model": model, "history": hist, "results": results, "config": config}

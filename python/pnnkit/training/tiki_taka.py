@@ -40,7 +40,7 @@ class _TransferBase:
     def __init__(self, out_size: int, in_size: int, device: PulsedDevice | str, *,
                  slow_device: PulsedDevice | str | None = None, transfer_lr: float = 1.0, transfer_every: int = 1,
                  columns_per_transfer: int = 1, pulse: PulseConfig | None = None, read: ReadConfig | None = None,
-                 seed: int = 0) -> None:
+                 zero_shift: bool = False, seed: int = 0) -> None:
         self.A = AnalogPulsedTile(out_size, in_size, device, pulse=pulse, read=read, seed=seed)
         self.C = AnalogPulsedTile(out_size, in_size, slow_device if slow_device is not None else device,
                                   pulse=pulse, read=read, seed=seed + 7919)
@@ -52,6 +52,19 @@ class _TransferBase:
         self._n_updates = 0
         # A starts at the reset point (aihwkit resets the fast array before training).
         self.A.set_weights(np.zeros((out_size, in_size)))
+        self.A_ref = np.zeros((out_size, in_size))
+        if zero_shift:
+            self._zero_shift()
+
+    def _zero_shift(self, pairs: int = 400, burst: int = 5) -> None:
+        """Symmetry-point zero-shifting (Kim et al. 2019): drive A to its devices' symmetry points
+        by alternating up/down pulse bursts and keep that state as the (reference-array) zero of
+        A's reads, so that A's asymmetry decays it towards zero rather than towards an offset."""
+        up = np.full((self.out_size, self.in_size), burst, dtype=np.int32)
+        for _ in range(pairs):
+            self.A.apply_pulses(up)
+            self.A.apply_pulses(-up)
+        self.A_ref = self.A.weights
 
     def _next_columns(self) -> list[int]:
         cols = [(self._col + q) % self.in_size for q in range(self.columns_per_transfer)]
@@ -62,7 +75,7 @@ class _TransferBase:
         """One-hot inputs E (len(cols) x in) and the analog reads A e_k (len(cols) x out) in one call."""
         e = np.zeros((len(cols), self.in_size))
         e[np.arange(len(cols)), cols] = 1.0
-        return e, self.A.forward(e)
+        return e, self.A.forward(e) - self.A_ref[:, cols].T
 
     def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         self.A.update(x, -grad_out, lr)
@@ -96,11 +109,11 @@ class TikiTakaCell(_TransferBase):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = self.C.forward(x)
-        return y + self.gamma * self.A.forward(x) if self.gamma else y
+        return y + self.gamma * (self.A.forward(x) - x @ self.A_ref.T) if self.gamma else y
 
     def backward(self, d: np.ndarray) -> np.ndarray:
         g = self.C.backward(d)
-        return g + self.gamma * self.A.backward(d) if self.gamma else g
+        return g + self.gamma * (self.A.backward(d) - d @ self.A_ref) if self.gamma else g
 
     def _transfer(self, cols: list[int]) -> None:
         # One pulsed update with one one-hot sample per column: the samples touch disjoint
@@ -110,7 +123,7 @@ class TikiTakaCell(_TransferBase):
             self.C.update(e, v, self.transfer_lr)
 
     def effective_weights(self) -> np.ndarray:
-        return self.C.weights + self.gamma * self.A.weights
+        return self.C.weights + self.gamma * (self.A.weights - self.A_ref)
 
 
 class TTv2Cell(_TransferBase):
