@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--size", type=int, default=512, help="tile size (size x size)")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    ap.add_argument("--wait-policy", choices=("active", "passive"),
+                    help="OMP_WAIT_POLICY for the children (default: inherit); 'passive' avoids spinning "
+                         "threads being descheduled on an oversubscribed machine")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is not None:
@@ -118,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for t in [int(s) for s in args.threads.split(",")]:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t), MKL_NUM_THREADS=str(t))
+        if args.wait_policy:
+            env["OMP_WAIT_POLICY"] = args.wait_policy
         out = subprocess.run([sys.executable, __file__, "--child", str(t), "--repeats", str(args.repeats),
                               "--batch", str(args.batch), "--size", str(args.size)],
                              env=env, check=True, capture_output=True, text=True)
@@ -133,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['threads']:>7} {r['pnnkit_ms']:>10.3f} {r['numpy_pipeline_ms']:>15.3f} {r['matmul_ms']:>15.3f} | "
               f"{r['ratio_pnnkit_over_matmul']:>14.2f} {r['speedup_vs_numpy_pipeline']:>16.2f} | "
               f"{r['pnnkit_min_ms']:>8.3f} {r['numpy_pipeline_min_ms']:>8.3f} {r['matmul_min_ms']:>8.3f}")
-    summary: dict[str, Any] = {"rows": rows, "batch": args.batch, "size": args.size}
+    summary: dict[str, Any] = {"rows": rows, "batch": args.batch, "size": args.size,
+                               "omp_wait_policy": args.wait_policy or os.environ.get("OMP_WAIT_POLICY"),
+                               "loadavg": list(os.getloadavg())}
     by_t = {r["threads"]: r for r in rows}
     if 1 in by_t and 2 in by_t:
         summary["pnnkit_speedup_2_over_1_threads"] = by_t[1]["pnnkit_ms"] / by_t[2]["pnnkit_ms"]
