@@ -5,8 +5,9 @@ A :class:`PhysicalModule` runs in one of three modes:
 ``"twin"``
     forward and backward on the ideal twin (in-silico training, digital simulation);
 ``"physical"``
-    forward on the seeded physical model (evaluation / deployment); backward uses the
-    physical adjoint when the substrate declares the ``"adjoint"`` capability, else the twin;
+    forward on the seeded physical model (evaluation / deployment); ``backward`` uses the
+    twin's vjp, and :meth:`PhysicalModule.backward_adjoint` the physical adjoint where the
+    substrate declares the ``"adjoint"`` capability (in-situ training calls it explicitly);
 ``"pat"``
     physics-aware training (Wright et al. 2022): forward on the physical model, backward =
     the twin's vjp evaluated at the *measured* input of the layer.
