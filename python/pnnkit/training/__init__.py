@@ -10,6 +10,7 @@ Pulsed analog training on crossbars: :mod:`.analog_sgd`, :mod:`.tiki_taka`,
 
 from __future__ import annotations
 
+from .analog_sgd import AnalogOptimizer, SGDCell, analog_mlp
 from .coupled_learning import CoupledLearning, SignCoupledLearning, coupled_learning_limit, output_error_gradient
 from .eqprop import EPConfig, ep_gradient, train_eqprop
 from .eqprop_resistive import EPResistiveTrainer
@@ -18,9 +19,12 @@ from .implicit import equilibrium_loss_gradient, implicit_gradient
 from .insilico import train_insilico
 from .insitu import train_insitu
 from .pat import train_pat
+from .mixed_precision import MixedPrecisionCell
 from .registry import METHODS, MethodInfo, register_method
+from .tiki_taka import TikiTakaCell, TTv2Cell, chopped_ttv2_cell
 
 __all__ = ["METHODS", "MethodInfo", "register_method", "train_insilico", "train_pat", "train_insitu",
            "EPConfig", "ep_gradient", "train_eqprop", "implicit_gradient", "equilibrium_loss_gradient",
            "CoupledLearning", "SignCoupledLearning", "coupled_learning_limit", "output_error_gradient",
-           "EPResistiveTrainer", "ep_gradient_resistive"]
+           "EPResistiveTrainer", "ep_gradient_resistive", "SGDCell", "AnalogOptimizer", "analog_mlp",
+           "TikiTakaCell", "TTv2Cell", "chopped_ttv2_cell", "MixedPrecisionCell"]
