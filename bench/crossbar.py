@@ -70,7 +70,7 @@ def _times_ms(fn: Any, repeats: int, warmup: int = 3) -> tuple[float, float]:
 def child(threads: int, repeats: int, batch: int, size: int) -> dict[str, Any]:
     import pnnkit
     from pnnkit import _core
-    from pnnkit.crossbar import IOParameters, InferenceConfig
+    from pnnkit.crossbar import InferenceConfig, IOParameters
 
     pnnkit.set_num_threads(threads)
     rng = np.random.default_rng(0)

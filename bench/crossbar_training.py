@@ -7,7 +7,8 @@ A 784-256-10 ReLU MLP trained with
 as in Gokmen & Haensch 2020 (idealized device close to digital; an asymmetric ReRAM-like device
 degrades analog SGD, Tiki-Taka recovers most of the gap).
 
-    nice python bench/crossbar_training.py --runs digital,analog-sgd:idealized,analog-sgd:reram-like,tiki-taka:reram-like
+    nice python bench/crossbar_training.py \
+        --runs digital,analog-sgd:idealized,analog-sgd:reram-like,tiki-taka:reram-like
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import time
-
-import numpy as np
 
 import pnnkit
 from pnnkit import nn

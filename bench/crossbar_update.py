@@ -24,7 +24,6 @@ import statistics
 import time
 
 import numpy as np
-
 import pnnkit
 from pnnkit.crossbar import devices as D
 from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig
@@ -124,7 +123,8 @@ def main() -> None:
         print(f"  speed-up vs numpy (1 thread, CPU time)  : {row['numpy_cpu_s'] / one:8.1f}x")
         print(f"  speed-up vs aihwkit ~{args.aihwkit_s:.0f} s (1 thread, CPU): {args.aihwkit_s / one:8.1f}x")
         if "pnnkit_2t_wall_s" in row:
-            print(f"  2 threads vs 1 (wall)                  : {row['pnnkit_1t_wall_s'] / row['pnnkit_2t_wall_s']:8.2f}x")
+            speedup = row['pnnkit_1t_wall_s'] / row['pnnkit_2t_wall_s']
+            print(f"  2 threads vs 1 (wall)                  : {speedup:8.2f}x")
         results[name] = row
     pnnkit.set_num_threads(2)
     if args.json:

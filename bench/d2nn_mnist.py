@@ -22,14 +22,13 @@ import sys
 import time
 
 import numpy as np
-
 import pnnkit
+from pnnkit import io as pnnkit_io
 from pnnkit.datasets import load_mnist_split
 from pnnkit.nn import Adam, SoftmaxCrossEntropy, accuracy
 from pnnkit.optics.diffractive import DiffractiveNonidealities
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.substrate import total_queries
-from pnnkit import io as pnnkit_io
 from pnnkit.training import train_insilico, train_pat
 from pnnkit.training.insitu import train_insitu
 

@@ -18,7 +18,6 @@ import platform
 import time
 
 import numpy as np
-
 import pnnkit
 from pnnkit import _core
 from pnnkit.optics.mzi import mesh_matrix, n_mzi

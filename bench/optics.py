@@ -21,9 +21,7 @@ import time
 from typing import Any, Callable
 
 import numpy as np
-
 import pnnkit
-from pnnkit import _core
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.optics.propagation import Propagator
 

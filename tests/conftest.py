@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
-
 import pnnkit.io as pio
+import pytest
 from pnnkit.cli import main
 
 

@@ -4,9 +4,8 @@ checkpoint state, determinism and input validation."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit.crossbar import AnalogLinear, InferenceConfig, IOParameters, rasch2023_hwa
 
 

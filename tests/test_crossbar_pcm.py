@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit import _core
 from pnnkit.crossbar import AnalogTile, InferenceConfig, IOParameters, PCMNoiseModel
 
@@ -24,7 +23,8 @@ def mu_sigma(g):
 
 def folded_normal_mean(mu, sigma):
     """E|mu + sigma xi| for xi ~ N(0, 1)."""
-    return sigma * math.sqrt(2 / math.pi) * math.exp(-mu**2 / (2 * sigma**2)) + mu * math.erf(mu / (sigma * math.sqrt(2)))
+    folded = mu * math.erf(mu / (sigma * math.sqrt(2)))
+    return sigma * math.sqrt(2 / math.pi) * math.exp(-mu**2 / (2 * sigma**2)) + folded
 
 
 def folded_normal_var(mu, sigma):

@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit import _core
 from pnnkit.crossbar import AnalogTile, InferenceConfig, IOParameters
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit import _core
 from pnnkit.crossbar import devices as D
 from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig

@@ -6,9 +6,7 @@ import gzip
 
 import numpy as np
 import pytest
-
-from pnnkit.datasets import (find_mnist_dir, load_digits, load_mnist_split, make_blobs, minibatches, narma10,
-                             read_idx)
+from pnnkit.datasets import find_mnist_dir, load_digits, load_mnist_split, make_blobs, minibatches, narma10, read_idx
 
 
 def test_digits_split_is_fixed_and_complete() -> None:

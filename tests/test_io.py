@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
-
 import pnnkit.io as pio
 import pnnkit.nn as nn
+import pytest
 
 
 def test_round_trip_is_bit_exact(tmp_path) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pnnkit.nn as nn
 import pytest
 from conftest import numerical_grad
-
-import pnnkit.nn as nn
 
 
 def _check_module_grads(model: nn.Module, x: np.ndarray, rtol: float = 1e-6) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import pnnkit
+import pytest
 from pnnkit import _core
 from pnnkit.nn import Sequential, SoftmaxCrossEntropy
 from pnnkit.optics.mzi import (

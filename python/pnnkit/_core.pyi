@@ -4,10 +4,13 @@
 pnnkit native core (C++17, OpenMP)
 """
 from __future__ import annotations
+
 import collections.abc
+import typing
+
 import numpy
 import numpy.typing
-import typing
+
 __all__: list[str] = ['BoundManagement', 'CrossbarIOParams', 'CrossbarTileSplit', 'DeviceParams', 'DiffractiveStack128', 'DiffractiveStack64', 'DiodeNetwork', 'MziNonideality', 'NoiseManagement', 'PCMParams', 'PulsedTile', 'ResistorNetwork', 'StepModel', 'compiled_substrates', 'crossbar_kernel_isa', 'crossbar_read', 'crossbar_set_kernel_isa', 'eo_activation', 'eo_activation_vjp', 'get_num_threads', 'has_openmp', 'hopfield_energy', 'hopfield_param_grad', 'hopfield_relax', 'mzi_coupler_angles', 'mzi_decompose', 'mzi_effective_phases', 'mzi_forward', 'mzi_geometry', 'mzi_insitu_gradient', 'mzi_vjp', 'normal_from_bits', 'optics_band_limit_frequency', 'optics_detect', 'optics_detect_vjp', 'optics_detector_noise', 'optics_propagate', 'optics_transfer_function', 'pcm_drift', 'pcm_program', 'philox4x32', 'philox_normal', 'philox_uniform', 'set_num_threads']
 class NoiseManagement:
     """

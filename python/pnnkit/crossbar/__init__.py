@@ -4,8 +4,17 @@ non-idealities, PCM programming and drift, and the ``AnalogLinear`` layer."""
 from __future__ import annotations
 
 from .config import InferenceConfig, IOParameters, PCMNoiseModel, RPUConfig, rasch2023_hwa
-from .devices import (PRESETS, ConstantStepDevice, ExpStepDevice, LinearStepDevice, PiecewiseStepDevice,
-                      PowStepDevice, PulsedDevice, SoftBoundsDevice, preset)
+from .devices import (
+                      PRESETS,
+                      ConstantStepDevice,
+                      ExpStepDevice,
+                      LinearStepDevice,
+                      PiecewiseStepDevice,
+                      PowStepDevice,
+                      PulsedDevice,
+                      SoftBoundsDevice,
+                      preset,
+)
 from .layers import AnalogLinear
 from .pulsed import AnalogPulsedLinear, AnalogPulsedTile, PulseConfig, ReadConfig
 from .tile import AnalogTile

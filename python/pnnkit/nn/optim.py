@@ -62,8 +62,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam with bias correction."""
 
-    def __init__(self, params: Iterable[Parameter] | Module, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8) -> None:
+    def __init__(self, params: Iterable[Parameter] | Module, lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
         super().__init__(params, lr)
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ValueError(f"betas must be in [0, 1), got {betas}")

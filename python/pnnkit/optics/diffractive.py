@@ -240,7 +240,6 @@ class DiffractiveNetwork(PhysicalModule):
         return self._transmissions(physical=True)
 
     def _transmissions(self, physical: bool) -> np.ndarray:
-        nid = self.nonideal
         lams = self.physical_wavelengths_m if physical else self.wavelengths_m
         scales = self._phase_scales(lams)
         if self.mask == "phase":

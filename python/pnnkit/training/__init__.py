@@ -18,8 +18,8 @@ from .eqprop_resistive import ep_gradient as ep_gradient_resistive
 from .implicit import equilibrium_loss_gradient, implicit_gradient
 from .insilico import train_insilico
 from .insitu import train_insitu
-from .pat import train_pat
 from .mixed_precision import MixedPrecisionCell
+from .pat import train_pat
 from .registry import METHODS, MethodInfo, register_method
 from .tiki_taka import TikiTakaCell, TTv2Cell, chopped_ttv2_cell
 
