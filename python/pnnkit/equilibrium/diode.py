@@ -18,10 +18,10 @@ import warnings
 import numpy as np
 
 from .. import _core
-from .resistor import _as_conductances, laplacian_dense, validate_graph
+from .resistor import ConductanceGraph, _as_conductances, laplacian_dense, validate_graph
 
 
-class DiodeNetwork:
+class DiodeNetwork(ConductanceGraph):
     """Resistor network with diode-bounded free nodes; batched steady states by exact coordinate descent.
 
     Parameters
@@ -65,19 +65,6 @@ class DiodeNetwork:
         self._core = _core.DiodeNetwork(self.n_nodes, e, g, c, self.lower_V, self.upper_V)
         self.free_nodes = np.asarray(self._core.free_nodes)
         self.last_stats_: dict = {}
-
-    @property
-    def n_edges(self) -> int:
-        return int(self.edges.shape[0])
-
-    @property
-    def conductance_S(self) -> np.ndarray:
-        """Copy of the conductances (siemens)."""
-        return np.asarray(self._core.conductance_S)
-
-    @conductance_S.setter
-    def conductance_S(self, g: object) -> None:
-        self._core.set_conductances(_as_conductances(g, self.n_edges))
 
     def solve(
         self,

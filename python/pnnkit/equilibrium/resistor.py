@@ -69,7 +69,26 @@ def random_connected_graph(n_nodes: int, n_edges: int, seed: int = 0) -> np.ndar
     return np.array(sorted(chosen), dtype=np.int64)
 
 
-class ResistorNetwork:
+class ConductanceGraph:
+    """Shared edge/conductance accessors of the graph networks (``edges``, ``_core`` set by subclasses)."""
+
+    edges: np.ndarray
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.edges.shape[0])
+
+    @property
+    def conductance_S(self) -> np.ndarray:
+        """Copy of the conductances (siemens)."""
+        return np.asarray(self._core.conductance_S)
+
+    @conductance_S.setter
+    def conductance_S(self, g: object) -> None:
+        self._core.set_conductances(_as_conductances(g, self.n_edges))
+
+
+class ResistorNetwork(ConductanceGraph):
     """A linear resistor network with voltage-clamped nodes; batched steady states.
 
     Parameters
@@ -89,19 +108,6 @@ class ResistorNetwork:
         self.clamped_nodes = c
         self._core = _core.ResistorNetwork(self.n_nodes, e, g, c)
         self.free_nodes = np.asarray(self._core.free_nodes)
-
-    @property
-    def n_edges(self) -> int:
-        return int(self.edges.shape[0])
-
-    @property
-    def conductance_S(self) -> np.ndarray:
-        """Copy of the conductances (siemens)."""
-        return np.asarray(self._core.conductance_S)
-
-    @conductance_S.setter
-    def conductance_S(self, g: object) -> None:
-        self._core.set_conductances(_as_conductances(g, self.n_edges))
 
     def solve(self, v_clamped: object, currents: object | None = None) -> np.ndarray:
         """Node potentials (volts) for clamped potentials ``v_clamped`` (batch, n_clamped) or (n_clamped,)
