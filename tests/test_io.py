@@ -47,3 +47,20 @@ def test_foreign_class_is_refused(tmp_path) -> None:
 def test_metadata_must_be_json(tmp_path) -> None:
     with pytest.raises(TypeError, match="JSON"):
         pio.save(tmp_path / "m.npz", nn.Linear(2, 2), metadata={"bad": object()})
+
+
+def test_physical_device_state_and_mode_round_trip(tmp_path) -> None:
+    import pnnkit
+    from pnnkit.crossbar import AnalogLinear
+
+    m = nn.Sequential(AnalogLinear(8, 4, seed=1), nn.ReLU(), AnalogLinear(4, 3, seed=2))
+    pnnkit.substrate.set_mode(m, "physical")
+    for layer in (m[0], m[2]):
+        layer.program(seed=3)
+        layer.drift_to(86400.0)
+    pio.save(tmp_path / "m.npz", m)
+    m2, _ = pio.load(tmp_path / "m.npz")
+    assert [layer.mode for layer in pnnkit.substrate.physical_modules(m2)] == ["physical", "physical"]
+    x = np.random.default_rng(0).random((5, 8))
+    # Same programmed conductances, drift state and read counter -> the same noisy reads, bit for bit.
+    np.testing.assert_array_equal(m.forward(x), m2.forward(x))

@@ -26,6 +26,7 @@ import numpy as np
 
 from .nn.layers import Sequential
 from .nn.module import Module
+from .substrate import PhysicalModule
 
 FORMAT_VERSION = 1
 
@@ -69,8 +70,10 @@ def save(path: str | os.PathLike, model: Module, metadata: dict[str, Any] | None
     for mpath, m in model.named_modules():
         for key, value in m.extra_state().items():
             arrays[f"extra/{mpath}/{key}"] = np.asarray(value)
+    # Physical layers come back in the mode they were saved in (twin / physical / pat).
+    modes = {mpath: m.mode for mpath, m in model.named_modules() if isinstance(m, PhysicalModule)}
     meta = {"format": FORMAT_VERSION, "pnnkit_version": __version__, "numpy_version": np.__version__,
-            "model": _describe(model), "metadata": metadata or {}}
+            "model": _describe(model), "modes": modes, "metadata": metadata or {}}
     try:
         meta_bytes = json.dumps(meta).encode("utf-8")
     except TypeError as exc:
@@ -105,4 +108,9 @@ def load(path: str | os.PathLike) -> tuple[Module, dict[str, Any]]:
         if mpath not in modules:
             raise ValueError(f"checkpoint has state for unknown module {mpath!r}")
         modules[mpath].load_extra_state(state)
+    for mpath, mode in meta.get("modes", {}).items():
+        module = modules.get(mpath)
+        if not isinstance(module, PhysicalModule):
+            raise ValueError(f"checkpoint sets a mode for {mpath!r}, which is not a physical layer")
+        module.set_mode(mode)
     return model, meta.get("metadata", {})
