@@ -19,10 +19,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from typing import Any
 
 import numpy as np
+from _timing import wall_times_s
 
 
 def numpy_pipeline(W: np.ndarray, x: np.ndarray, rng: np.random.Generator, *, inp_res: float = 1 / 126,
@@ -55,16 +55,9 @@ def numpy_pipeline(W: np.ndarray, x: np.ndarray, rng: np.random.Generator, *, in
 
 
 def _times_ms(fn: Any, repeats: int, warmup: int = 3) -> tuple[float, float]:
-    """(median, min) wall time in ms; the minimum shows the cost without interference from
-    other processes on a shared machine, the median is the headline number."""
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts) * 1e3), float(np.min(ts) * 1e3)
+    """(median, min) wall time in ms (see :func:`_timing.wall_times_s`)."""
+    median_s, best_s = wall_times_s(fn, repeats, warmup)
+    return median_s * 1e3, best_s * 1e3
 
 
 def child(threads: int, repeats: int, batch: int, size: int) -> dict[str, Any]:

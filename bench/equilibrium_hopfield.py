@@ -13,23 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-
-def _times_s(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
-    """(median, minimum) wall time; the minimum is the least contended run on a shared machine."""
-    fn()  # warm-up (allocations, thread pools)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), float(np.min(times))
+from _timing import load_average, wall_times_s
 
 
 def numpy_relax(
@@ -80,9 +67,9 @@ def bench_hopfield(
     ref = numpy_relax(x, Ws, bs, n_iter, eps)
     got = run_core()["states"]
     max_diff = max(float(np.max(np.abs(a - b))) for a, b in zip(got, ref))
-    t_core, m_core = _times_s(run_core, repeats)
-    t_np, m_np = _times_s(lambda: numpy_relax(x, Ws, bs, n_iter, eps), repeats)
-    t_naive, m_naive = _times_s(
+    t_core, m_core = wall_times_s(run_core, repeats)
+    t_np, m_np = wall_times_s(lambda: numpy_relax(x, Ws, bs, n_iter, eps), repeats)
+    t_naive, m_naive = wall_times_s(
         lambda: numpy_relax(x, Ws, bs, n_iter, eps, hoist_input=False), max(3, repeats // 3)
     )
     return {
@@ -99,7 +86,7 @@ def bench_hopfield(
         "speedup_vs_numpy_min": m_np / m_core,
         "speedup_vs_numpy_naive_min": m_naive / m_core,
         "max_abs_diff": max_diff,
-        "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "load_average_1min": load_average(),
     }
 
 

@@ -14,22 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 
 import numpy as np
 import pnnkit
+from _timing import wall_times_s
 from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork, DiodeNetwork
 from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph
-
-
-def _median_time(fn, repeats: int) -> float:
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def grid_network(side: int, seed: int = 0) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
@@ -55,8 +46,8 @@ def bench_linear(side: int = 100, n_rhs: int = 256, repeats: int = 5) -> dict:
     vc[:, :16] = rng.uniform(-1, 1, (n_rhs, 16))
     res: dict = {"n_nodes": n, "n_edges": len(edges), "n_rhs": n_rhs, "threads": pnnkit.get_num_threads()}
     net = ResistorNetwork(n, edges, g, clamped)
-    res["pnnkit_factorize_s"] = _median_time(lambda: setattr(net, "conductance_S", g), repeats)
-    res["pnnkit_solve_s"] = _median_time(lambda: net.solve(vc), repeats)
+    res["pnnkit_factorize_s"] = wall_times_s(lambda: setattr(net, "conductance_S", g), repeats, warmup=0)[0]
+    res["pnnkit_solve_s"] = wall_times_s(lambda: net.solve(vc), repeats, warmup=0)[0]
     v = net.solve(vc)
     try:
         import scipy.sparse as sp
@@ -82,10 +73,10 @@ def bench_linear(side: int = 100, n_rhs: int = 256, repeats: int = 5) -> dict:
     def solve_columns(lu):
         return np.stack([lu.solve(rhs[:, k]) for k in range(rhs.shape[1])], axis=1)
 
-    res["scipy_splu_factorize_s"] = _median_time(factor, repeats)
+    res["scipy_splu_factorize_s"] = wall_times_s(factor, repeats, warmup=0)[0]
     lu = factor()
-    res["scipy_splu_solve_s"] = _median_time(lambda: solve_columns(lu), repeats)
-    res["scipy_spsolve_s"] = _median_time(lambda: spla.spsolve(lff, rhs), max(1, repeats // 2))
+    res["scipy_splu_solve_s"] = wall_times_s(lambda: solve_columns(lu), repeats, warmup=0)[0]
+    res["scipy_spsolve_s"] = wall_times_s(lambda: spla.spsolve(lff, rhs), max(1, repeats // 2), warmup=0)[0]
     res["max_abs_diff_V"] = float(np.abs(solve_columns(lu).T - v[:, free]).max())
     res["ratio_solve_vs_splu"] = res["scipy_splu_solve_s"] / res["pnnkit_solve_s"]
     res["ratio_total_vs_splu"] = (res["scipy_splu_factorize_s"] + res["scipy_splu_solve_s"]) / (
@@ -115,9 +106,9 @@ def bench_diode_graph(
     hi = np.where(rng.random(n_nodes) < 0.5, 0.2, np.inf)
     net = DiodeNetwork(n_nodes, edges, g, cl, lo, hi)
     vc = rng.uniform(-1, 1, (batch, cl.size))
-    t_c = _median_time(lambda: _fixed_sweeps(net, vc, sweeps), repeats)
+    t_c = wall_times_s(lambda: _fixed_sweeps(net, vc, sweeps), repeats, warmup=0)[0]
     ref = CoordinateDescentReference(n_nodes, edges, g, cl, lo, hi)
-    t_np = _median_time(lambda: ref.solve(vc, sweeps), max(1, repeats // 2))
+    t_np = wall_times_s(lambda: ref.solve(vc, sweeps), max(1, repeats // 2), warmup=0)[0]
     diff = np.abs(_fixed_sweeps(net, vc, sweeps) - ref.solve(vc, sweeps)).max()
     return {
         "n_nodes": n_nodes,
@@ -179,8 +170,8 @@ def bench_diode_drn(
     x = np.random.default_rng(3).uniform(size=(batch, layer_sizes[0]))
     vc = model.input_voltages(x)
     free = np.concatenate(model.layer_nodes[1:])
-    t_c = _median_time(lambda: _fixed_sweeps(model.network, vc, sweeps), repeats)
-    t_np = _median_time(lambda: drn_block_reference(model, x, sweeps), repeats)
+    t_c = wall_times_s(lambda: _fixed_sweeps(model.network, vc, sweeps), repeats, warmup=0)[0]
+    t_np = wall_times_s(lambda: drn_block_reference(model, x, sweeps), repeats, warmup=0)[0]
     diff = np.abs(
         _fixed_sweeps(model.network, vc, sweeps)[:, free] - drn_block_reference(model, x, sweeps)
     ).max()

@@ -15,10 +15,10 @@ import argparse
 import json
 import os
 import platform
-import time
 
 import numpy as np
 import pnnkit
+from _timing import wall_times_s
 from pnnkit import _core
 from pnnkit.optics.mzi import mesh_matrix, n_mzi
 
@@ -27,15 +27,10 @@ SIZES = [(16, 1024), (64, 256), (128, 64)]  # (n_modes, batch)
 
 def median_time(fn, repeat: int, best: list[float] | None = None) -> float:
     """Median wall time of ``fn`` over ``repeat`` calls (the minimum is appended to ``best``)."""
-    fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
+    median_s, best_s = wall_times_s(fn, repeat)
     if best is not None:
-        best.append(float(np.min(ts)))
-    return float(np.median(ts))
+        best.append(best_s)
+    return median_s
 
 
 def numpy_columns(x: np.ndarray, theta: np.ndarray, phi: np.ndarray, delta: np.ndarray, geom: dict) -> np.ndarray:

@@ -15,26 +15,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from typing import Any, Callable
 
 import numpy as np
 import pnnkit
+from _timing import wall_times_s
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.optics.propagation import Propagator
 
 
 def median_time(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+    """Median wall time in seconds (see :func:`_timing.wall_times_s`)."""
+    return wall_times_s(fn, repeat, warmup)[0]
 
 
 def bench_step(batch: int, n: int, repeat: int, threads: int) -> dict[str, float]:
