@@ -1,6 +1,7 @@
 """`pnnkit train --substrate crossbar`: an MLP of analog crossbar layers, trained digitally (baseline),
-in silico (ideal twin, then programmed) or hardware-aware (noisy analog forward, twin vjp, clipping),
-then evaluated after PCM programming and drift with global drift compensation.
+in silico (ideal twin, then programmed), physics-aware (noisy analog forward, twin vjp at the measured
+activations: the generic PAT of :mod:`pnnkit.training.pat`) or hardware-aware (PAT plus injected weight
+noise and weight clipping), then evaluated after PCM programming and drift with global drift compensation.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import numpy as np
 
 from .. import nn
 from ..datasets import DataSplit
-from ..substrate import physical_modules, set_mode
+from ..substrate import physical_modules, set_mode, total_queries
+from ..training.pat import train_pat
 from .timespec import parse_time_list
 
-METHODS = ("digital", "insilico", "hwa")
+METHODS = ("digital", "insilico", "pat", "hwa")
 DEFAULT_DRIFT = "1h,1d,1y"
 
 
@@ -104,13 +106,19 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Any) -> dict[str, A
     model = build_model(data.n_features, hidden, data.n_classes, analog=analog, preset=args.preset, seed=args.seed,
                         train_w_noise=args.train_w_noise if args.method == "hwa" else 0.0,
                         clip_sigma=args.clip_sigma if args.method == "hwa" else None)
-    # insilico trains the ideal twin; hwa trains through the noisy analog forward ("pat" mode:
-    # physical forward, twin vjp at the measured activations).
-    set_mode(model, "pat" if args.method == "hwa" else "twin")
-    hist = nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(model, lr), data.x_train, data.y_train, epochs=epochs,
-                  batch_size=batch, seed=args.seed, x_val=data.x_test, y_val=data.y_test,
-                  callback=lambda e, row: progress(e, epochs, row))
+    # insilico trains the ideal twin; pat and hwa train through the noisy analog forward ("pat" mode:
+    # physical forward, twin vjp at the measured activations); hwa adds weight noise and clipping.
+    fit_kwargs = dict(epochs=epochs, batch_size=batch, seed=args.seed, x_val=data.x_test, y_val=data.y_test,
+                      callback=lambda e, row: progress(e, epochs, row))
+    optimizer = nn.Adam(model, lr)
+    if args.method == "pat":
+        hist = train_pat(model, nn.SoftmaxCrossEntropy(), optimizer, data.x_train, data.y_train, **fit_kwargs)
+    else:
+        set_mode(model, "pat" if args.method == "hwa" else "twin")
+        hist = nn.fit(model, nn.SoftmaxCrossEntropy(), optimizer, data.x_train, data.y_train, **fit_kwargs)
     results: dict[str, Any] = {"test_acc_training_mode": hist.last["test_acc"]}
+    if analog and args.method != "insilico":
+        results["physical_queries"] = float(sum(total_queries(model).values()))
     if analog:
         set_mode(model, "twin")
         results["test_acc_twin"] = nn.accuracy(model, data.x_test, data.y_test)
