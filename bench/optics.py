@@ -5,10 +5,12 @@
    pnnkit (OpenMP over the batch, pocketfft single-threaded inside), numpy.fft, scipy.fft(workers=2).
 2. Forward + adjoint (vjp) of the 5-layer D2NN preset (200 x 200, padded to 400 x 400), batch 64:
    pnnkit's fused stack vs the same pipeline written in numpy (complex64).
-3. The same D2NN in torchoptics (when installed), forward + backward on a smaller batch
-   (``--torch-batch``), compared per sample with pnnkit on that batch.
+3. The same D2NN in torchoptics (when installed), forward + backward of a batch of 32
+   (``--torch-batch``), against the pnnkit module (encode, fused stack, detectors, vjp) on that
+   batch. torch runs on ``torch.set_num_threads(--threads)``, pnnkit on ``--threads`` OpenMP threads.
 
     python bench/optics.py --json optics.json
+    python bench/optics.py --only torch --torch-repeat 3     # just the torchoptics comparison
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pnnkit
-from _timing import wall_times_s
+from _timing import load_average, wall_times_s
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.optics.propagation import Propagator
 
@@ -98,7 +100,7 @@ def bench_d2nn(batch: int, repeat: int) -> dict[str, float]:
     return res
 
 
-def bench_torchoptics(batch: int, repeat: int) -> dict[str, float] | None:
+def bench_torchoptics(batch: int, repeat: int, threads: int) -> dict[str, Any] | None:
     try:
         import torch
         import torchoptics
@@ -106,7 +108,7 @@ def bench_torchoptics(batch: int, repeat: int) -> dict[str, float] | None:
         from torchoptics.elements import PhaseModulator
     except ImportError:
         return None
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     net = d2nn_lin2018()
     n, p, lam, d = net.shape[0], net.pitch_m, net.wavelengths_m[0], net.distances_m[0]
     phases = [torch.nn.Parameter(torch.tensor(net._params["phase"].value[l], dtype=torch.float32))
@@ -130,9 +132,11 @@ def bench_torchoptics(batch: int, repeat: int) -> dict[str, float] | None:
         out = net.forward(rng.uniform(0, 1, (batch, 784)).astype(np.float32))
         net.backward(np.ones_like(out))
 
-    res = {"torchoptics_version": torchoptics.__version__, "torch_batch": batch,
-           "torchoptics_s": median_time(step, repeat), "pnnkit_s": median_time(ours, repeat)}
-    return res
+    t_med, t_min = wall_times_s(step, repeat)
+    p_med, p_min = wall_times_s(ours, max(repeat, 3))
+    return {"torchoptics_version": torchoptics.__version__, "torch_version": torch.__version__, "torch_batch": batch,
+            "torch_threads": torch.get_num_threads(), "torchoptics_s": t_med, "torchoptics_min_s": t_min,
+            "pnnkit_s": p_med, "pnnkit_min_s": p_min}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,40 +144,57 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=32, help="propagation-step batch")
     ap.add_argument("--n", type=int, default=512, help="propagation-step grid size")
     ap.add_argument("--d2nn-batch", type=int, default=64)
-    ap.add_argument("--torch-batch", type=int, default=8)
+    ap.add_argument("--torch-batch", type=int, default=32, help="torchoptics comparison batch")
+    ap.add_argument("--torch-repeat", type=int, default=1, help="timed torchoptics steps (after one warm-up)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-torch", action="store_true")
+    ap.add_argument("--only", choices=("step", "d2nn", "torch"), default=None, help="run one comparison only")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     pnnkit.set_num_threads(args.threads)
     info = {"build": pnnkit.build_info(), "args": vars(args)}
-    print(f"pnnkit {info['build']['version']} threads={args.threads}", flush=True)
+    info["load_average_1min"] = load_average()
+    print(f"pnnkit {info['build']['version']} threads={args.threads} load {info['load_average_1min']}", flush=True)
+    out: dict[str, Any] = dict(info)
+    if args.only in (None, "step"):
+        out["step"] = run_step(args)
+    if args.only in (None, "d2nn"):
+        out["d2nn"] = run_d2nn(args)
+    if args.only == "torch" or (args.only is None and not args.skip_torch):
+        to = bench_torchoptics(args.torch_batch, args.torch_repeat, args.threads)
+        if to is None:
+            print("[torchoptics] not installed: skipped", flush=True)
+        else:
+            print(f"[torchoptics {to['torchoptics_version']}] D2NN forward+backward batch {to['torch_batch']} "
+                  f"(torch threads {to['torch_threads']}): {to['torchoptics_s']:.2f} s (min "
+                  f"{to['torchoptics_min_s']:.2f}) vs pnnkit module {to['pnnkit_s']:.3f} s (min "
+                  f"{to['pnnkit_min_s']:.3f}): {to['torchoptics_s'] / to['pnnkit_s']:.1f}x median, "
+                  f"{to['torchoptics_min_s'] / to['pnnkit_min_s']:.1f}x min", flush=True)
+            out["torchoptics"] = to
+    out["load_average_1min_end"] = load_average()
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(out, fh, indent=2)
+    return 0
 
+
+def run_step(args: argparse.Namespace) -> dict[str, float]:
     step = bench_step(args.batch, args.n, args.repeat, args.threads)
     print(f"[step] batch {args.batch} complex64 {args.n}x{args.n}: pnnkit {step['pnnkit_s'] * 1e3:.1f} ms | "
           f"numpy.fft {step['numpy_fft_s'] * 1e3:.1f} ms ({step['numpy_fft_s'] / step['pnnkit_s']:.2f}x) | "
           f"scipy.fft workers=2 {step['scipy_fft_workers2_s'] * 1e3:.1f} ms "
           f"(pnnkit/scipy time {step['pnnkit_s'] / step['scipy_fft_workers2_s']:.2f}) | "
           f"max rel diff {step['max_rel_diff_vs_numpy']:.1e}", flush=True)
+    return step
+
+
+def run_d2nn(args: argparse.Namespace) -> dict[str, float]:
     d2 = bench_d2nn(args.d2nn_batch, max(2, args.repeat // 2))
     print(f"[d2nn] 5 layers 200x200 (pad 400) batch {args.d2nn_batch} forward+vjp: pnnkit {d2['pnnkit_s']:.2f} s | "
           f"numpy {d2['numpy_s']:.2f} s ({d2['numpy_s'] / d2['pnnkit_s']:.2f}x) | stored fields "
           f"{d2['stored_buffer_MB']:.0f} MB | grad rel diff {d2['max_rel_diff_grad_t']:.1e}", flush=True)
-    out: dict[str, Any] = {**info, "step": step, "d2nn": d2}
-    if not args.skip_torch:
-        to = bench_torchoptics(args.torch_batch, 1)
-        if to is None:
-            print("[torchoptics] not installed: skipped", flush=True)
-        else:
-            print(f"[torchoptics {to['torchoptics_version']}] D2NN forward+backward batch {to['torch_batch']}: "
-                  f"{to['torchoptics_s']:.2f} s vs pnnkit module {to['pnnkit_s']:.2f} s "
-                  f"({to['torchoptics_s'] / to['pnnkit_s']:.1f}x)", flush=True)
-            out["torchoptics"] = to
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh, indent=2)
-    return 0
+    return d2
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ misalignment of each layer, wavelength drift and camera noise. Forward and vjp r
 fused C++ kernel (``pnnkit._core.DiffractiveStack64/128``), which stores only the field in
 front of each mask.
 
+The twin may carry *calibrated* lateral shifts (``twin_shifts_px``, set by
+:func:`pnnkit.optics.calibration.calibrate_shifts` or :meth:`DiffractiveNetwork.set_twin_shifts`):
+twin forward and vjp then use masks moved the way the chip's are measured to be, so that
+physics-aware training differentiates a model that points at the right pixels.
+
 Input: real images (batch, h*w) or (batch, h, w), amplitude-encoded (nearest-neighbour
 upsampling by ``input_upsample``, centred on the grid). Output: detector signals (integrated
 intensities, or differences of pairs), optionally divided by the input power and scaled by
@@ -194,6 +199,7 @@ class DiffractiveNetwork(PhysicalModule):
         self._phys = (self._build_stack(self.physical_wavelengths_m, False)
                       if nid.wavelength_drift != 0 else self._twin)
         self._draw_chip()
+        self.twin_shifts_px = np.zeros((L, 2), dtype=np.int64)
         self._noise_counter = 0
         self._cache: dict[str, Any] = {}
 
@@ -217,6 +223,25 @@ class DiffractiveNetwork(PhysicalModule):
             self.shifts_px_ = np.minimum(np.floor(u * (2 * m + 1)), 2 * m).astype(np.int64) - m
         else:
             self.shifts_px_ = np.zeros((L, 2), dtype=np.int64)
+
+    def set_twin_shifts(self, shifts_px: np.ndarray | Sequence[Sequence[int]] | None) -> None:
+        """Give the twin per-layer lateral shifts (L, 2) = (dy, dx) in pixels (None = aligned).
+
+        Calibration sets these to the shifts estimated from the chip's measurements; the twin
+        (forward, vjp, PAT backward) then models each mask where it actually sits.
+        """
+        if shifts_px is None:
+            self.twin_shifts_px = np.zeros((self.n_layers, 2), dtype=np.int64)
+            return
+        s = np.asarray(shifts_px)
+        if s.shape != (self.n_layers, 2):
+            raise ValueError(f"shifts_px must have shape ({self.n_layers}, 2) = (dy, dx) per layer, got {s.shape}")
+        if not np.issubdtype(s.dtype, np.integer):
+            if not np.all(np.isfinite(s)) or not np.array_equal(s, np.round(s)):
+                raise TypeError(f"shifts_px must be integer pixels, got {s.dtype} values {s.tolist()}")
+        if np.any(np.abs(s) >= np.array(self.shape)[None, :]):
+            raise ValueError(f"shifts_px {s.tolist()} move masks off the {self.shape} grid")
+        self.twin_shifts_px = s.astype(np.int64)
 
     # -- masks ------------------------------------------------------------------
     def _phase_scales(self, wavelengths: tuple[float, ...]) -> np.ndarray:
@@ -252,8 +277,9 @@ class DiffractiveNetwork(PhysicalModule):
             if physical and self.mask == "complex":
                 t0 = np.abs(t0) * np.exp(1j * (self._quantize(np.angle(t0)) + self.phase_error_rad_))
             t = np.repeat(t0[:, None], len(lams), axis=1)
-        if physical and np.any(self.shifts_px_):
-            t = np.stack([_shift2d(t[l], int(dy), int(dx), 1.0) for l, (dy, dx) in enumerate(self.shifts_px_)])
+        shifts = self.shifts_px_ if physical else self.twin_shifts_px
+        if np.any(shifts):
+            t = np.stack([_shift2d(t[l], int(dy), int(dx), 1.0) for l, (dy, dx) in enumerate(shifts)])
         return np.ascontiguousarray(t, dtype=self.dtype)
 
     def _quantize(self, ph: np.ndarray) -> np.ndarray:
@@ -322,11 +348,31 @@ class DiffractiveNetwork(PhysicalModule):
         return {"x": x, "batch": batch, "out": out, "p_in": p_in, "sig": sig, "t": t, "stack": stack}
 
     def detector_signals(self, x: np.ndarray, physical: bool = False) -> np.ndarray:
-        """Raw region signals (batch, n_regions) of the twin or of the chip (with camera noise)."""
+        """Raw region signals (batch, n_regions) of the twin or of the chip (with camera noise).
+
+        A chip read counts ``batch`` physical forward queries.
+        """
         if physical:
             r = self._run(self._phys, self.physical_transmissions(), x, False)
+            self.queries["forward"] += r["batch"]
             return self._add_noise(r["sig"])
         return self._run(self._twin, self.twin_transmissions(), x, False)["sig"]
+
+    def output_intensity(self, x: np.ndarray, physical: bool = False) -> np.ndarray:
+        """Camera frame of the whole detector plane, (batch, ny, nx) intensities summed over wavelengths.
+
+        The chip's frame carries the camera noise of the detector model, per pixel, and counts
+        ``batch`` physical forward queries. Used for calibration, where the full speckle pattern
+        says far more about the masks' positions than ten integrated regions.
+        """
+        stack, t = (self._phys, self.physical_transmissions()) if physical else (self._twin, self.twin_transmissions())
+        r = self._run(stack, t, x, False)
+        ny, nx = self.shape
+        frame = (np.abs(r["out"]) ** 2).reshape(r["batch"], -1, ny, nx).sum(axis=1)
+        if not physical:
+            return frame
+        self.queries["forward"] += r["batch"]
+        return self._add_noise(frame)
 
     def _add_noise(self, sig: np.ndarray) -> np.ndarray:
         nid = self.nonideal
@@ -394,9 +440,10 @@ class DiffractiveNetwork(PhysicalModule):
 
     def _accumulate(self, g_t: np.ndarray, t: np.ndarray, physical: bool) -> None:
         """Chain rule from dL/dt (L, W, ny, nx) to the mask parameters (through the chip map if physical)."""
-        if physical and np.any(self.shifts_px_):
-            g_t = np.stack([_unshift2d(g_t[l], int(dy), int(dx)) for l, (dy, dx) in enumerate(self.shifts_px_)])
-            t = np.stack([_unshift2d(t[l], int(dy), int(dx)) for l, (dy, dx) in enumerate(self.shifts_px_)])
+        shifts = self.shifts_px_ if physical else self.twin_shifts_px
+        if np.any(shifts):
+            g_t = np.stack([_unshift2d(g_t[l], int(dy), int(dx)) for l, (dy, dx) in enumerate(shifts)])
+            t = np.stack([_unshift2d(t[l], int(dy), int(dx)) for l, (dy, dx) in enumerate(shifts)])
         lams = self.physical_wavelengths_m if physical else self.wavelengths_m
         if self.mask == "phase":
             # t = exp(i s_w phase): dL/dphase = sum_w s_w Re(conj(g_t) i t) = sum_w s_w Im(g_t conj(t));
@@ -430,8 +477,14 @@ class DiffractiveNetwork(PhysicalModule):
         }
 
     def extra_state(self) -> dict[str, np.ndarray]:
-        return {"noise_counter": np.array([self._noise_counter], dtype=np.int64)}
+        return {"noise_counter": np.array([self._noise_counter], dtype=np.int64),
+                "twin_shifts_px": self.twin_shifts_px.copy()}
 
     def load_extra_state(self, state: dict[str, np.ndarray]) -> None:
+        unknown = sorted(set(state) - {"noise_counter", "twin_shifts_px"})
+        if unknown:
+            raise ValueError(f"DiffractiveNetwork has no extra state {unknown}")
         if "noise_counter" in state:
             self._noise_counter = int(np.asarray(state["noise_counter"]).ravel()[0])
+        if "twin_shifts_px" in state:  # older checkpoints have none: aligned twin
+            self.set_twin_shifts(np.asarray(state["twin_shifts_px"], dtype=np.int64))
