@@ -71,6 +71,19 @@ class ReadConfig:
             raise ValueError(f"out_noise must be finite and >= 0, got {self.out_noise}")
 
 
+def analog_mvm(x: np.ndarray, w: np.ndarray, read: ReadConfig, rng: np.random.Generator) -> np.ndarray:
+    """One analog read ``x W^T`` (x: batch x in, w: out x in) with the non-idealities of ``read``.
+
+    Abs-max noise management: the crossbar sees x/max|x| per sample and the output noise is
+    added in that scale, so its std in output units is ``out_noise * max|x|``.
+    """
+    y = x @ w.T
+    if read.out_noise > 0:
+        scale = np.max(np.abs(x), axis=1, keepdims=True)
+        y += read.out_noise * scale * rng.standard_normal(y.shape)
+    return y
+
+
 def _check_lr(lr: float) -> float:
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
@@ -143,12 +156,7 @@ class AnalogPulsedTile:
         if not np.all(np.isfinite(x)):
             raise ValueError(f"{name} input contains NaN or inf")
         self.queries[name] += x.shape[0]
-        y = x @ w.T
-        if self.read.out_noise > 0:
-            # abs-max noise management: the read sees x/max|x|; noise is added in that scale.
-            scale = np.max(np.abs(x), axis=1, keepdims=True)
-            y += self.read.out_noise * scale * self._rng.standard_normal(y.shape)
-        return y
+        return analog_mvm(x, w, self.read, self._rng)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Analog forward read ``x W^T`` (batch x in -> batch x out)."""
@@ -287,4 +295,4 @@ class AnalogPulsedLinear(Module):
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias}
 
 
-__all__ = ["PulseConfig", "ReadConfig", "AnalogPulsedTile", "AnalogPulsedLinear", "Cell", "PULSE_TYPES"]
+__all__ = ["PulseConfig", "ReadConfig", "AnalogPulsedTile", "AnalogPulsedLinear", "Cell", "PULSE_TYPES", "analog_mvm"]

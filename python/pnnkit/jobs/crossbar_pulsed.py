@@ -18,6 +18,7 @@ from ..training.mixed_precision import MixedPrecisionCell
 from ..training.registry import register_method
 from ..training.tiki_taka import TikiTakaCell, TTv2Cell
 
+PCM_PAIR = "pcm-pair"
 METHODS = ("analog-sgd", "tiki-taka", "ttv2", "chopped-ttv2", "mixed-precision")
 _SUMMARIES = {
     "analog-sgd": "analog SGD with stochastic pulsed updates",
@@ -33,16 +34,30 @@ for _m in METHODS:
 def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, pulse: PulseConfig | None = None,
                       transfer_lr: float = 1.0, transfer_every: int = 1, columns_per_transfer: int = 1,
                       gamma: float = 0.0, max_pulses: int = 1, chop_prob: float = 0.1,
-                      zero_shift: bool = False) -> Callable[[int, int, int], Any]:
-    """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``."""
+                      zero_shift: bool = False, refresh_every: int = 1,
+                      refresh_noise: float | None = None) -> Callable[[int, int, int], Any]:
+    """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``.
+
+    ``device="pcm-pair"`` is the PCM-like unipolar pair with refresh
+    (:class:`~pnnkit.crossbar.unipolar.UnipolarPairCell`, ``refresh_every`` mini-batches between
+    refreshes, 0 = never; ``refresh_noise`` the read noise of a refresh read); it supports
+    ``analog-sgd`` only.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if device == PCM_PAIR and method != "analog-sgd":
+        raise ValueError(f"device {PCM_PAIR!r} supports method 'analog-sgd' only, got {method!r}")
     read = ReadConfig(out_noise=out_noise)
     common: dict[str, Any] = {"pulse": pulse, "read": read}
     transfer = dict(transfer_lr=transfer_lr, transfer_every=transfer_every,
                     columns_per_transfer=columns_per_transfer, zero_shift=zero_shift, **common)
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
+        if device == PCM_PAIR:
+            from ..crossbar.unipolar import UnipolarPairCell
+
+            kw: dict[str, Any] = {} if refresh_noise is None else {"refresh_read": ReadConfig(out_noise=refresh_noise)}
+            return UnipolarPairCell(out_size, in_size, refresh_every=refresh_every, seed=seed, **common, **kw)
         if method == "analog-sgd":
             return SGDCell(out_size, in_size, device, seed=seed, **common)
         if method == "tiki-taka":
@@ -58,7 +73,8 @@ def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, puls
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the pulsed-training crossbar job."""
     g = parser.add_argument_group("crossbar (pulsed in-memory training)")
-    g.add_argument("--device", default="idealized", choices=sorted(PRESETS), help="device preset of every tile")
+    g.add_argument("--device", default="idealized", choices=sorted([*PRESETS, PCM_PAIR]),
+                   help="device preset of every tile (pcm-pair: unipolar PCM-like pair with refresh, analog-sgd)")
     g.add_argument("--hidden", type=int, default=None, help="hidden units (default 64 digits, 256 otherwise)")
     g.add_argument("--out-noise", type=float, default=0.06, help="analog read output noise (aihwkit default 0.06)")
     g.add_argument("--desired-bl", type=int, default=31, help="pulse-train length (1..32)")
@@ -72,6 +88,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--max-pulses", type=int, default=None,
                    help="ttv2 / mixed precision: most pulses written per device per transfer")
     g.add_argument("--chop-prob", type=float, default=0.1, help="chopped-ttv2: chopper flip probability")
+    g.add_argument("--refresh-every", type=int, default=1,
+                   help="pcm-pair: mini-batches between refreshes of saturated pairs (0: never)")
+    g.add_argument("--refresh-noise", type=float, default=None,
+                   help="pcm-pair: read noise of the refresh read (default: the cell's default)")
     g.add_argument("--zero-shift", action="store_true",
                    help="Tiki-Taka family: subtract the fast array's symmetry points (reference array)")
 
@@ -91,7 +111,8 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
         pulse=PulseConfig(desired_bl=args.desired_bl, pulse_type=args.pulse_type),
         transfer_lr=transfer_lr, transfer_every=args.transfer_every,
         columns_per_transfer=args.columns_per_transfer or cols, gamma=args.gamma, max_pulses=max_pulses,
-        chop_prob=args.chop_prob, zero_shift=args.zero_shift)
+        chop_prob=args.chop_prob, zero_shift=args.zero_shift, refresh_every=args.refresh_every,
+        refresh_noise=args.refresh_noise)
     model = analog_mlp([n_in, hidden, data.n_classes], factory, seed=args.seed)
     opt = AnalogOptimizer(model, lr)
     hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=epochs,
@@ -104,5 +125,6 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
               "lr": lr, "out_noise": args.out_noise, "desired_bl": args.desired_bl, "pulse_type": args.pulse_type,
               "transfer_lr": transfer_lr, "transfer_every": args.transfer_every,
               "columns_per_transfer": args.columns_per_transfer or cols, "gamma": args.gamma,
-              "max_pulses": max_pulses, "zero_shift": args.zero_shift}
+              "max_pulses": max_pulses, "zero_shift": args.zero_shift,
+              "refresh_every": args.refresh_every, "refresh_noise": args.refresh_noise}
     return {"model": model, "history": hist, "results": results, "config": config}

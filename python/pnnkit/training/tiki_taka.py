@@ -95,6 +95,43 @@ class _TransferBase:
         self.C.set_weights(w)
 
 
+def one_hot_pulse_counts(v: np.ndarray, lr: float, dw: float, pulse: PulseConfig,
+                         rng: np.random.Generator) -> np.ndarray:
+    """Signed coincidence counts of stochastic pulse trains for one-hot inputs (x = e_k, d = v_k).
+
+    The same pulse trains as the tile's stochastic update (BL management, update management,
+    P(column pulse) = min(A, 1), P(row i pulse) = min(B*|v_i|, 1) in each of BL slots, count =
+    number of slots where both fire), drawn in numpy for the len(v) touched columns only: the
+    C++ update visits every crosspoint of the tile for every sample, which for the one-hot
+    samples of a transfer is almost all wasted work. Applied with ``apply_pulses`` the devices
+    take the same sequential noisy steps, so this is the same update in distribution.
+
+    Args:
+        v: (n, out) the values written to the n columns (the d side).
+        lr: learning rate of the write; dw: the tile's granularity; pulse: its PulseConfig.
+    Returns:
+        (n, out) int32 signed pulse counts.
+    """
+    v = np.asarray(v, dtype=np.float64)
+    vmax = np.max(np.abs(v), axis=1)
+    safe = np.where(vmax > 0, vmax, 1.0)
+    bl = np.full(len(v), pulse.desired_bl, dtype=np.int64)
+    if pulse.update_bl_management:
+        bl = np.clip(np.ceil(lr * vmax / dw), 1, pulse.desired_bl).astype(np.int64)
+    ab = lr / (dw * bl)
+    if pulse.update_management:  # A * max|x| = B * max|d| with max|x| = 1
+        a, b = np.sqrt(ab * safe), np.sqrt(ab / safe)
+    else:
+        a = b = np.sqrt(ab)
+    px = np.minimum(a, 1.0)
+    pd = np.minimum(np.abs(v) * b[:, None], 1.0)
+    slots = np.arange(pulse.desired_bl)[None, :] < bl[:, None]  # (n, BL)
+    xb = (rng.random(slots.shape) < px[:, None]) & slots
+    db = rng.random((*v.shape, pulse.desired_bl)) < pd[..., None]
+    counts = np.count_nonzero(db & xb[:, None, :], axis=2)
+    return (np.sign(v) * counts).astype(np.int32)
+
+
 class TikiTakaCell(_TransferBase):
     """TTv1: W = gamma*A + C; column reads of A pulsed onto C with ``transfer_lr``."""
 
@@ -106,6 +143,7 @@ class TikiTakaCell(_TransferBase):
         if not np.isfinite(gamma) or gamma < 0:
             raise ValueError(f"gamma must be finite and >= 0, got {gamma}")
         self.gamma = float(gamma)
+        self._rng = np.random.default_rng([self.A.seed, 0x77A])
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         y = self.C.forward(x)
@@ -119,8 +157,15 @@ class TikiTakaCell(_TransferBase):
         # One pulsed update with one one-hot sample per column: the samples touch disjoint
         # columns, so this equals transferring the columns one after the other.
         e, v = self._read_columns(cols)
-        if np.any(v != 0):
+        if not np.any(v != 0):
+            return
+        if self.C.pulse.pulse_type != "stochastic":
             self.C.update(e, v, self.transfer_lr)
+            return
+        counts = np.zeros((self.out_size, self.in_size), dtype=np.int32)
+        counts[:, cols] = one_hot_pulse_counts(v, self.transfer_lr, self.C.granularity, self.C.pulse, self._rng).T
+        self.C.apply_pulses(counts)
+        self.C.queries["update"] += len(cols)
 
     def effective_weights(self) -> np.ndarray:
         return self.C.weights + self.gamma * (self.A.weights - self.A_ref)
@@ -178,4 +223,4 @@ def chopped_ttv2_cell(out_size: int, in_size: int, device: PulsedDevice | str, *
     return TTv2Cell(out_size, in_size, device, chopped=True, **kwargs)  # type: ignore[arg-type]
 
 
-__all__ = ["TikiTakaCell", "TTv2Cell", "chopped_ttv2_cell"]
+__all__ = ["TikiTakaCell", "TTv2Cell", "chopped_ttv2_cell", "one_hot_pulse_counts"]
