@@ -53,7 +53,7 @@ def run_one(spec: str, data: DataSplit, x_val: np.ndarray, y_val: np.ndarray, ar
                                     transfer_every=args.transfer_every, columns_per_transfer=cols,
                                     gamma=args.gamma, max_pulses=args.max_pulses, chop_prob=args.chop_prob,
                                     zero_shift=args.zero_shift, refresh_every=args.refresh_every,
-                                    refresh_noise=args.refresh_noise)
+                                    refresh_noise=args.refresh_noise, periphery=args.periphery)
         model = analog_mlp([n_in, args.hidden, data.n_classes], factory, seed=args.seed)
         opt = AnalogOptimizer(model, args.lr)
     val_curve: list[float] = []
@@ -93,6 +93,7 @@ def main() -> None:
     ap.add_argument("--zero-shift", action="store_true", help="Tiki-Taka: symmetry-point reference for A")
     ap.add_argument("--refresh-every", type=int, default=1, help="pcm-pair: mini-batches between refreshes (0: off)")
     ap.add_argument("--refresh-noise", type=float, default=None, help="pcm-pair: read noise of a refresh read")
+    ap.add_argument("--periphery", action="store_true", help="reads through the full periphery model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data-path", default=None)

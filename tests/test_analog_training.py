@@ -1,11 +1,12 @@
-"""Analog training cells: the Tiki-Taka transfer's one-hot pulse path."""
+"""Analog training cells: the Tiki-Taka transfer's one-hot pulse path; reads through the periphery model."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from pnnkit.crossbar.config import IOParameters
 from pnnkit.crossbar.devices import ConstantStepDevice
-from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig
+from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig, analog_mvm
 from pnnkit.training.tiki_taka import one_hot_pulse_counts
 
 
@@ -35,3 +36,27 @@ def test_one_hot_pulse_counts_match_the_tile_update_in_distribution(update_manag
     assert np.max(z) < 5.0
     # variances agree on average (relative error of a mean of 240 variance estimates)
     assert abs(ours_a.var(0).mean() / ref_a.var(0).mean() - 1.0) < 0.1
+
+
+def test_pulsed_read_through_the_periphery_model() -> None:
+    rng = np.random.default_rng(0)
+    w = rng.uniform(-0.5, 0.5, (30, 40))
+    x = rng.uniform(-2.0, 2.0, (2000, 40))
+    exact = x @ w.T
+    # ideal periphery: exact (float32 arithmetic)
+    y = analog_mvm(x, w, ReadConfig(periphery=IOParameters.perfect()), rng)
+    np.testing.assert_allclose(y, exact, rtol=1e-5, atol=1e-5)
+    # output noise only: same statistics as the simple model (std out_noise * max|x|, weight units)
+    only_noise = IOParameters(inp_res=0.0, out_res=0.0, out_bound=0.0, bound_management="none", out_noise=0.06)
+    for read in (ReadConfig(out_noise=0.06), ReadConfig(periphery=only_noise)):
+        e = (analog_mvm(x, w, read, rng) - exact) / np.max(np.abs(x), axis=1, keepdims=True)
+        n = e.size
+        assert abs(e.mean()) < 5 * 0.06 / np.sqrt(n)
+        assert abs(e.std() / 0.06 - 1.0) < 5 / np.sqrt(2 * n)
+    # the tile uses it for forward and backward
+    tile = AnalogPulsedTile(30, 40, "idealized", read=ReadConfig(periphery=IOParameters.perfect()), seed=0)
+    tile.set_weights(w)
+    np.testing.assert_allclose(tile.forward(x[:5]), x[:5] @ tile.weights.T, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(tile.backward(exact[:5]), exact[:5] @ tile.weights, rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError, match="periphery"):
+        ReadConfig(periphery={"out_noise": 0.06})

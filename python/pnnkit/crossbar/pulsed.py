@@ -62,21 +62,44 @@ class ReadConfig:
     Attributes:
         out_noise: additive Gaussian output noise, std in units of the normalized output
             (inputs scaled to max|x| = 1 before the read; aihwkit default 0.06). 0 = exact read.
+        periphery: optional full periphery model of the inference tile
+            (:class:`~pnnkit.crossbar.config.IOParameters`: DAC/ADC resolution and bounds,
+            output and weight noise, noise and bound management, IR drop), used instead of the
+            simple ``out_noise`` model when given. Outputs are in device weight units
+            (weight scale 1: a device at weight 1 with a full-scale input gives output 1).
     """
 
     out_noise: float = 0.06
+    periphery: Any = None
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.out_noise) and self.out_noise >= 0):
             raise ValueError(f"out_noise must be finite and >= 0, got {self.out_noise}")
+        if self.periphery is not None:
+            from .config import IOParameters
+
+            if not isinstance(self.periphery, IOParameters):
+                raise TypeError(f"periphery must be an IOParameters or None, got {type(self.periphery).__name__}")
+            # one C++ parameter struct and one unsplit tile per config (built once, not per read)
+            split = _core.CrossbarTileSplit()
+            split.max_input_size = split.max_output_size = 1 << 30
+            object.__setattr__(self, "_io_core", self.periphery.to_core())
+            object.__setattr__(self, "_split_core", split)
 
 
 def analog_mvm(x: np.ndarray, w: np.ndarray, read: ReadConfig, rng: np.random.Generator) -> np.ndarray:
     """One analog read ``x W^T`` (x: batch x in, w: out x in) with the non-idealities of ``read``.
 
     Abs-max noise management: the crossbar sees x/max|x| per sample and the output noise is
-    added in that scale, so its std in output units is ``out_noise * max|x|``.
+    added in that scale, so its std in output units is ``out_noise * max|x|``. With
+    ``read.periphery`` the read goes through the inference tile's C++ periphery model instead.
     """
+    if read.periphery is not None:
+        seed = int(rng.integers(0, 2**63 - 1))
+        y32, _ = _core.crossbar_read(np.ascontiguousarray(w, dtype=np.float32),
+                                     np.ascontiguousarray(x, dtype=np.float32), False,
+                                     read._io_core, read._split_core, 1.0, seed)
+        return np.asarray(y32, dtype=np.float64)
     y = x @ w.T
     if read.out_noise > 0:
         scale = np.max(np.abs(x), axis=1, keepdims=True)

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import nn
+from ..crossbar.config import IOParameters
 from ..crossbar.devices import PRESETS
 from ..crossbar.pulsed import PULSE_TYPES, PulseConfig, ReadConfig
 from ..datasets import DataSplit
@@ -34,20 +35,22 @@ for _m in METHODS:
 def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, pulse: PulseConfig | None = None,
                       transfer_lr: float = 1.0, transfer_every: int = 1, columns_per_transfer: int = 1,
                       gamma: float = 0.0, max_pulses: int = 1, chop_prob: float = 0.1,
-                      zero_shift: bool = False, refresh_every: int = 1,
-                      refresh_noise: float | None = None) -> Callable[[int, int, int], Any]:
+                      zero_shift: bool = False, refresh_every: int = 1, refresh_noise: float | None = None,
+                      periphery: bool = False) -> Callable[[int, int, int], Any]:
     """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``.
 
     ``device="pcm-pair"`` is the PCM-like unipolar pair with refresh
     (:class:`~pnnkit.crossbar.unipolar.UnipolarPairCell`, ``refresh_every`` mini-batches between
     refreshes, 0 = never; ``refresh_noise`` the read noise of a refresh read); it supports
-    ``analog-sgd`` only.
+    ``analog-sgd`` only. ``periphery=True`` reads through the inference tile's periphery model
+    (aihwkit ``IOParameters`` defaults: 7-bit DAC, 9-bit ADC, bounds, noise/bound management)
+    with output noise ``out_noise``, instead of the simple additive-noise read.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if device == PCM_PAIR and method != "analog-sgd":
         raise ValueError(f"device {PCM_PAIR!r} supports method 'analog-sgd' only, got {method!r}")
-    read = ReadConfig(out_noise=out_noise)
+    read = ReadConfig(out_noise=out_noise, periphery=IOParameters(out_noise=out_noise) if periphery else None)
     common: dict[str, Any] = {"pulse": pulse, "read": read}
     transfer = dict(transfer_lr=transfer_lr, transfer_every=transfer_every,
                     columns_per_transfer=columns_per_transfer, zero_shift=zero_shift, **common)
@@ -77,6 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="device preset of every tile (pcm-pair: unipolar PCM-like pair with refresh, analog-sgd)")
     g.add_argument("--hidden", type=int, default=None, help="hidden units (default 64 digits, 256 otherwise)")
     g.add_argument("--out-noise", type=float, default=0.06, help="analog read output noise (aihwkit default 0.06)")
+    g.add_argument("--periphery", action="store_true",
+                   help="reads through the full periphery model (DAC/ADC, bounds, noise/bound management)")
     g.add_argument("--desired-bl", type=int, default=31, help="pulse-train length (1..32)")
     g.add_argument("--pulse-type", default="stochastic", choices=sorted(PULSE_TYPES))
     g.add_argument("--transfer-lr", type=float, default=None,
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
         transfer_lr=transfer_lr, transfer_every=args.transfer_every,
         columns_per_transfer=args.columns_per_transfer or cols, gamma=args.gamma, max_pulses=max_pulses,
         chop_prob=args.chop_prob, zero_shift=args.zero_shift, refresh_every=args.refresh_every,
-        refresh_noise=args.refresh_noise)
+        refresh_noise=args.refresh_noise, periphery=args.periphery)
     model = analog_mlp([n_in, hidden, data.n_classes], factory, seed=args.seed)
     opt = AnalogOptimizer(model, lr)
     hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=epochs,
@@ -126,5 +131,6 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
               "transfer_lr": transfer_lr, "transfer_every": args.transfer_every,
               "columns_per_transfer": args.columns_per_transfer or cols, "gamma": args.gamma,
               "max_pulses": max_pulses, "zero_shift": args.zero_shift,
-              "refresh_every": args.refresh_every, "refresh_noise": args.refresh_noise}
+              "refresh_every": args.refresh_every, "refresh_noise": args.refresh_noise,
+              "periphery": args.periphery}
     return {"model": model, "history": hist, "results": results, "config": config}
