@@ -3,12 +3,15 @@
 1. Train the ideal twin (softmax cross-entropy on the 10 detector signals) -> twin test accuracy.
 2. Deploy the same phases to a seeded chip with ``--phase-error`` (fraction of 2 pi, additive per
    pixel) and ``--misalignment`` (pixels, per layer and axis) -> in-silico deployed accuracy.
-3. Physics-aware training on that chip (physical forward, twin vjp at the measured input),
-   starting from the in-silico phases -> PAT accuracy.
+3. Fine-tuning on that chip, each method from the in-silico phases on a fresh copy of the same
+   chip (same seed, same epochs): ``pat`` (physical forward, vjp of the *ideal* twin at the
+   measured input), ``pat-cal`` (the twin's layer shifts first calibrated from camera frames
+   of the chip, :func:`pnnkit.optics.calibration.calibrate_shifts`, then PAT), ``insitu``
+   (physical adjoint) -> accuracy and physical queries of each.
 
     nice python bench/d2nn_mnist.py --epochs 4 --cosine --no-pad --json d2nn.json
     nice python bench/d2nn_mnist.py --epochs 2 --cosine --no-pad --finetune insitu --save-twin twin.npz
-    nice python bench/d2nn_mnist.py --no-pad --load-twin twin.npz --misalignment 0 --finetune pat
+    nice python bench/d2nn_mnist.py --no-pad --load-twin twin.npz --finetune pat insitu --calibrate
 
 ``--no-pad`` (circular 200 x 200 steps, band-limited) is ~2.5x cheaper than the linear 400 x 400
 default; the preset itself pads.
@@ -26,11 +29,14 @@ import pnnkit
 from pnnkit import io as pnnkit_io
 from pnnkit.datasets import load_mnist_split
 from pnnkit.nn import Adam, SoftmaxCrossEntropy, accuracy
+from pnnkit.optics.calibration import calibrate_shifts
 from pnnkit.optics.diffractive import DiffractiveNonidealities
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.substrate import total_queries
 from pnnkit.training import train_insilico, train_pat
 from pnnkit.training.insitu import train_insitu
+
+FINETUNE = ("pat", "pat-cal", "insitu")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-pad", action="store_true", help="circular convolution on 200x200 (cheaper, less exact)")
     ap.add_argument("--cosine", action="store_true", help="cosine decay of the in-silico lr over the epochs")
-    ap.add_argument("--finetune", choices=("pat", "insitu"), default="pat",
-                    help="stage 3: physics-aware training or in-situ (physical adjoint) gradients")
+    ap.add_argument("--finetune", nargs="+", choices=FINETUNE, default=["pat"],
+                    help="stage-3 methods, each from the in-silico phases on a fresh copy of the chip")
+    ap.add_argument("--calibrate", action="store_true", help="also run pat-cal (PAT with the calibrated twin)")
+    ap.add_argument("--cal-images", type=int, default=8, help="training images per probed layer in calibration")
+    ap.add_argument("--cal-readout", choices=("camera", "regions"), default="camera")
     ap.add_argument("--save-twin", default=None, help="save the in-silico model (npz checkpoint)")
     ap.add_argument("--load-twin", default=None, help="skip stage 1: load an in-silico model saved with --save-twin")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
+    if args.calibrate and "pat-cal" not in args.finetune:
+        args.finetune.append("pat-cal")
     pnnkit.set_num_threads(args.threads)
     data = load_mnist_split()
     x, y = data.x_train[: args.n_train], data.y_train[: args.n_train]
@@ -96,8 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     # 2. deploy to the flawed chip
     nid = DiffractiveNonidealities(phase_error=args.phase_error, misalignment_px=args.misalignment,
                                    seed=args.chip_seed)
-    chip = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, nonideal=nid, init_seed=args.seed)
-    chip.load_state_dict(twin.state_dict())
+
+    def fresh_chip():  # the same fabricated chip (seed), programmed with the in-silico phases
+        c = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, nonideal=nid, init_seed=args.seed)
+        c.load_state_dict(twin.state_dict())
+        return c
+
+    chip = fresh_chip()
     out["chip_shifts_px"] = chip.shifts_px_.tolist()
     chip.set_mode("physical")
     out["insilico_deployed_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
@@ -105,18 +121,34 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.pat_epochs < 1:
         return 0
-    # 3. physics-aware (or in-situ) training on the chip, from the in-silico phases
-    t0 = time.perf_counter()
-    chip.queries.clear()
-    method = train_pat if args.finetune == "pat" else train_insitu
-    method(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
+    # 3. fine-tuning on the chip, each method from the in-silico phases
+    for method in args.finetune:
+        chip = fresh_chip()
+        t0 = time.perf_counter()
+        if method == "pat-cal":
+            # calibration images: the first training images (never the test split)
+            cal = calibrate_shifts(chip, x[: args.cal_images], max_shift_px=max(args.misalignment, 1),
+                                   readout=args.cal_readout)
+            out["calibration"] = {**cal.as_dict(), "true_shifts_px": chip.shifts_px_.tolist(),
+                                  "exact": bool(np.array_equal(cal.shifts_px, chip.shifts_px_)),
+                                  "seconds": time.perf_counter() - t0}
+            log(f"calibration: recovered shifts {cal.shifts_px.tolist()} vs true {chip.shifts_px_.tolist()} "
+                f"({cal.physical_queries} physical queries, {cal.twin_evaluations} twin evaluations, "
+                f"{out['calibration']['seconds']:.0f} s)")
+        chip.queries.clear()
+        fn = train_insitu if method == "insitu" else train_pat
+        fn(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
            batch_size=args.batch_size, seed=args.seed + 1, callback=progress)
-    out[f"{args.finetune}_train_queries"] = dict(total_queries(chip))
-    chip.set_mode("physical")
-    out[f"{args.finetune}_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
-    out[f"{args.finetune}_train_s"] = time.perf_counter() - t0
-    log(f"{args.finetune} on chip: {out[f'{args.finetune}_test_acc']:.4f} ({out[f'{args.finetune}_train_s']:.0f} s, "
-        f"queries {out[f'{args.finetune}_train_queries']})")
+        res = {"train_queries": dict(total_queries(chip))}
+        if method == "pat-cal":
+            res["calibration_queries"] = out["calibration"]["physical_queries"]
+        chip.set_mode("physical")
+        res["test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
+        res["train_s"] = time.perf_counter() - t0
+        out[method] = res
+        log(f"{method} on chip ({args.pat_epochs} epochs): {res['test_acc']:.4f} ({res['train_s']:.0f} s, "
+            f"training queries {res['train_queries']}"
+            + (f", calibration queries {res['calibration_queries']})" if method == "pat-cal" else ")"))
     return 0
 
 

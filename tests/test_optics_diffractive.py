@@ -246,3 +246,14 @@ def test_diffractive_job_builds_the_preset_for_each_dataset() -> None:
     assert job.build_model(784, cfg, ideal_chip=True).nonideal.phase_error == 0
     with pytest.raises(ValueError, match="square"):
         job.build_model(60, cfg)
+    args = parser.parse_args(["--calibrate", "--calibration-images", "3"])
+    for name, value in {"epochs": None, "batch_size": None, "lr": None, "seed": 0}.items():
+        setattr(args, name, value)
+    cal_cfg = job.config_from_args(args)
+    assert cal_cfg.calibrate and cal_cfg.calibration_images == 3
+    from pnnkit.datasets.split import DataSplit
+
+    data = DataSplit(np.zeros((2, 64)), np.zeros(2, dtype=np.int64), np.zeros((2, 64)), np.zeros(2, dtype=np.int64),
+                     10, "zeros")
+    with pytest.raises(ValueError, match="calibrate"):
+        job.train("insitu", data, cal_cfg)

@@ -9,6 +9,10 @@ twin vjp at the measured input), ``insitu`` (gradient measured on the chip: the 
 injected at the detector plane and sent back through the reciprocal stack, and forward and
 adjoint fields are read holographically in front of every mask; Zhou et al. 2020 style). The
 chip is a seeded :class:`~pnnkit.optics.diffractive.DiffractiveNonidealities`.
+
+``--calibrate`` (insilico, pat) first fits the twin's layer shifts to camera frames of the chip
+(:func:`~pnnkit.optics.calibration.calibrate_shifts`, on training images), so that PAT
+differentiates a twin that is aligned like the chip; its physical queries are reported apart.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import numpy as np
 
 from ..datasets.split import DataSplit
 from ..nn import Adam, SoftmaxCrossEntropy, accuracy
+from ..optics.calibration import calibrate_shifts
 from ..optics.diffractive import DiffractiveNetwork, DiffractiveNonidealities
 from ..optics.presets import d2nn_lin2018
 from ..substrate import total_queries
@@ -51,6 +56,8 @@ class DiffractiveJobConfig:
     epochs: int = 2
     batch_size: int = 64
     lr: float = 0.1
+    calibrate: bool = False
+    calibration_images: int = 8
 
     def nonideal(self, ideal_chip: bool = False) -> DiffractiveNonidealities:
         if ideal_chip:
@@ -77,7 +84,14 @@ def train(method: str, data: DataSplit, cfg: DiffractiveJobConfig, ideal_chip: b
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if data.n_classes > 10:
         raise ValueError(f"the D2NN preset has 10 detectors, the data set has {data.n_classes} classes")
+    if cfg.calibrate and method == "insitu":
+        raise ValueError("--calibrate fits the twin, which insitu training does not use; use it with insilico or pat")
     model = build_model(data.n_features, cfg, ideal_chip)
+    calibration = None
+    if cfg.calibrate:
+        cal = calibrate_shifts(model, data.x_train[: cfg.calibration_images],
+                               max_shift_px=max(1, cfg.misalignment_px))
+        calibration = {**cal.as_dict(), "true_shifts_px": model.shifts_px_.tolist()}
     opt = Adam(model.parameters(), lr=cfg.lr)
     fn = {"insilico": train_insilico, "pat": train_pat, "insitu": train_insitu}[method]
     hist = fn(model, SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=cfg.epochs,
@@ -89,7 +103,11 @@ def train(method: str, data: DataSplit, cfg: DiffractiveJobConfig, ideal_chip: b
     phys_acc = accuracy(model, data.x_test, data.y_test, batch_size=256)
     results = {"test_acc": phys_acc, "twin_test_acc": twin_acc,
                "train_physical_queries": float(sum(queries.values()))}
-    config = {**asdict(cfg), "ideal_chip": bool(ideal_chip), "chip_shifts_px": model.shifts_px_.tolist()}
+    if calibration is not None:
+        results["calibration_physical_queries"] = float(calibration["physical_queries"])
+        results["calibration_exact"] = float(np.array_equal(model.twin_shifts_px, model.shifts_px_))
+    config = {**asdict(cfg), "ideal_chip": bool(ideal_chip), "chip_shifts_px": model.shifts_px_.tolist(),
+              "calibration": calibration}
     return {"model": model, "history": hist, "results": results, "config": config}
 
 
@@ -111,6 +129,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--chip-seed", type=int, default=d.chip_seed)
     g.add_argument("--ideal-chip", action="store_true", help="a chip without non-idealities")
     g.add_argument("--complex128", action="store_true", help="simulate in complex128 (default complex64)")
+    g.add_argument("--calibrate", action="store_true",
+                   help="fit the twin's layer shifts to camera frames of the chip before training (insilico, pat)")
+    g.add_argument("--calibration-images", type=int, default=d.calibration_images,
+                   help="training images per probed layer for --calibrate")
 
 
 def config_from_args(args: argparse.Namespace) -> DiffractiveJobConfig:
@@ -122,7 +144,8 @@ def config_from_args(args: argparse.Namespace) -> DiffractiveJobConfig:
         chip_seed=args.chip_seed, dtype="complex128" if args.complex128 else "complex64", seed=args.seed,
         epochs=args.epochs if args.epochs is not None else d.epochs,
         batch_size=args.batch_size if args.batch_size is not None else d.batch_size,
-        lr=args.lr if args.lr is not None else d.lr)
+        lr=args.lr if args.lr is not None else d.lr, calibrate=bool(getattr(args, "calibrate", False)),
+        calibration_images=getattr(args, "calibration_images", d.calibration_images))
 
 
 def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int, dict[str, Any]], None]) -> dict:
