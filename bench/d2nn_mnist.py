@@ -6,8 +6,9 @@
 3. Fine-tuning on that chip, each method from the in-silico phases on a fresh copy of the same
    chip (same seed, same epochs): ``pat`` (physical forward, vjp of the *ideal* twin at the
    measured input), ``pat-cal`` (the twin's layer shifts first calibrated from camera frames
-   of the chip, :func:`pnnkit.optics.calibration.calibrate_shifts`, then PAT), ``insitu``
-   (physical adjoint) -> accuracy and physical queries of each.
+   of the chip, :func:`pnnkit.optics.calibration.calibrate_shifts`, then PAT), ``pat-realign``
+   (calibrate, re-register the masks by the estimated shifts -> "realigned deployed" accuracy
+   with no training, then PAT), ``insitu`` (physical adjoint) -> accuracy and physical queries.
 
     nice python bench/d2nn_mnist.py --epochs 4 --cosine --no-pad --json d2nn.json
     nice python bench/d2nn_mnist.py --epochs 2 --cosine --no-pad --finetune insitu --save-twin twin.npz
@@ -29,14 +30,14 @@ import pnnkit
 from pnnkit import io as pnnkit_io
 from pnnkit.datasets import load_mnist_split
 from pnnkit.nn import Adam, SoftmaxCrossEntropy, accuracy
-from pnnkit.optics.calibration import calibrate_shifts
+from pnnkit.optics.calibration import calibrate_shifts, realign_masks
 from pnnkit.optics.diffractive import DiffractiveNonidealities
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.substrate import total_queries
 from pnnkit.training import train_insilico, train_pat
 from pnnkit.training.insitu import train_insitu
 
-FINETUNE = ("pat", "pat-cal", "insitu")
+FINETUNE = ("pat", "pat-cal", "pat-realign", "insitu")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,30 +126,36 @@ def main(argv: list[str] | None = None) -> int:
     for method in args.finetune:
         chip = fresh_chip()
         t0 = time.perf_counter()
-        if method == "pat-cal":
+        if method in ("pat-cal", "pat-realign"):
             # calibration images: the first training images (never the test split)
             cal = calibrate_shifts(chip, x[: args.cal_images], max_shift_px=max(args.misalignment, 1),
                                    readout=args.cal_readout)
-            out["calibration"] = {**cal.as_dict(), "true_shifts_px": chip.shifts_px_.tolist(),
-                                  "exact": bool(np.array_equal(cal.shifts_px, chip.shifts_px_)),
-                                  "seconds": time.perf_counter() - t0}
+            out[f"{method}_calibration"] = {**cal.as_dict(), "true_shifts_px": chip.shifts_px_.tolist(),
+                                            "exact": bool(np.array_equal(cal.shifts_px, chip.shifts_px_)),
+                                            "seconds": time.perf_counter() - t0}
+            cal_q = cal.physical_queries
             log(f"calibration: recovered shifts {cal.shifts_px.tolist()} vs true {chip.shifts_px_.tolist()} "
                 f"({cal.physical_queries} physical queries, {cal.twin_evaluations} twin evaluations, "
-                f"{out['calibration']['seconds']:.0f} s)")
+                f"{time.perf_counter() - t0:.0f} s)")
+            if method == "pat-realign":
+                realign_masks(chip)
+                chip.set_mode("physical")
+                out["realigned_deployed_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
+                log(f"realigned (calibrated, masks re-registered) deployed: {out['realigned_deployed_test_acc']:.4f}")
         chip.queries.clear()
         fn = train_insitu if method == "insitu" else train_pat
         fn(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
            batch_size=args.batch_size, seed=args.seed + 1, callback=progress)
         res = {"train_queries": dict(total_queries(chip))}
-        if method == "pat-cal":
-            res["calibration_queries"] = out["calibration"]["physical_queries"]
+        if method in ("pat-cal", "pat-realign"):
+            res["calibration_queries"] = cal_q
         chip.set_mode("physical")
         res["test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
         res["train_s"] = time.perf_counter() - t0
         out[method] = res
         log(f"{method} on chip ({args.pat_epochs} epochs): {res['test_acc']:.4f} ({res['train_s']:.0f} s, "
             f"training queries {res['train_queries']}"
-            + (f", calibration queries {res['calibration_queries']})" if method == "pat-cal" else ")"))
+            + (f", calibration queries {res['calibration_queries']})" if "calibration_queries" in res else ")"))
     return 0
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pnnkit import io as pnnkit_io
-from pnnkit.optics.calibration import calibrate_shifts
+from pnnkit.optics.calibration import calibrate_shifts, realign_masks
 from pnnkit.optics.diffractive import DiffractiveNetwork, DiffractiveNonidealities, default_regions
 
 LAM = 1.0e-6
@@ -156,3 +156,18 @@ def test_bad_inputs_raise() -> None:
         net.set_twin_shifts(np.full((3, 2), 0.5))
     with pytest.raises(ValueError, match="shifts_px"):
         net.set_twin_shifts(np.full((3, 2), 40))
+
+
+@pytest.mark.parametrize("mask", ["phase", "amplitude", "complex"])
+def test_realigned_masks_put_the_design_back_in_place(mask: str) -> None:
+    # After calibration and re-registration the chip shows the aligned design on every pixel that
+    # stays on the grid: its transmissions equal the aligned twin's away from the lost edge band.
+    net = _net(DiffractiveNonidealities(misalignment_px=1, seed=3), mask=mask)
+    design = net.twin_transmissions()  # aligned (twin shifts still zero)
+    calibrate_shifts(net, _images(4))
+    realign_masks(net)
+    chip = net.physical_transmissions()
+    np.testing.assert_allclose(chip[:, :, 1:-1, 1:-1], design[:, :, 1:-1, 1:-1], rtol=0, atol=1e-12)
+    assert not np.allclose(chip, design)  # the edge band really is lost
+    with pytest.raises(ValueError, match="shifts_px"):
+        realign_masks(net, np.zeros((2, 2)))

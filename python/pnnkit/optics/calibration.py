@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .diffractive import DiffractiveNetwork
+from .diffractive import DiffractiveNetwork, _shift2d
 
 
 @dataclass
@@ -187,3 +187,24 @@ def calibrate_shifts(net: DiffractiveNetwork, x: np.ndarray, *, max_shift_px: in
         net.set_twin_shifts(est)
     return ShiftCalibration(shifts_px=est, mismatch=mismatches, mismatch_aligned=aligned,
                             physical_queries=L * len(x) * repeats, twin_evaluations=n_eval)
+
+
+def realign_masks(net: DiffractiveNetwork, shifts_px: np.ndarray | None = None) -> None:
+    """Move each layer's mask parameters by ``-shifts_px`` (default: the twin's calibrated shifts).
+
+    On a programmable stack this re-registers the design: the chip, which moves layer ``l`` by
+    ``shifts_px[l]``, then shows every mask pixel where the aligned design had it (the
+    ``|shift|``-wide band at the edge that falls off the grid is lost; the vacated band gets
+    transmission 1). The twin's shifts are left alone: they still describe the chip.
+    """
+    s = net.twin_shifts_px if shifts_px is None else np.asarray(shifts_px, dtype=np.int64)
+    if s.shape != (net.n_layers, 2):
+        raise ValueError(f"shifts_px must have shape ({net.n_layers}, 2), got {s.shape}")
+    fills = {"phase": (0.0,), "amplitude": (1.0,), "transmission": (1.0, 0.0)}
+    for name, p in net.named_parameters():
+        for layer, (dy, dx) in enumerate(s.tolist()):
+            if name == "transmission":
+                for part, fill in enumerate(fills[name]):
+                    p.value[layer, part] = _shift2d(p.value[layer, part], -dy, -dx, fill)
+            else:
+                p.value[layer] = _shift2d(p.value[layer], -dy, -dx, fills[name][0])
