@@ -171,3 +171,22 @@ def test_realigned_masks_put_the_design_back_in_place(mask: str) -> None:
     assert not np.allclose(chip, design)  # the edge band really is lost
     with pytest.raises(ValueError, match="shifts_px"):
         realign_masks(net, np.zeros((2, 2)))
+
+
+def test_diffractive_job_calibrates_before_pat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pnnkit.datasets.split import DataSplit
+    from pnnkit.jobs import diffractive as job
+
+    # The preset is 200 x 200; the job's calibration path is exercised on the small stack.
+    monkeypatch.setattr(job, "build_model", lambda n, cfg, ideal_chip=False: _net(cfg.nonideal(ideal_chip)))
+    rng = np.random.default_rng(9)
+    data = DataSplit(rng.uniform(0, 1, (12, 64)), rng.integers(0, 10, 12), rng.uniform(0, 1, (6, 64)),
+                     rng.integers(0, 10, 6), 10, "noise")
+    cfg = job.DiffractiveJobConfig(phase_error=0.0, misalignment_px=1, chip_seed=3, epochs=1, batch_size=6,
+                                   calibrate=True, calibration_images=4, pad=False)
+    out = job.train("pat", data, cfg)
+    model = out["model"]
+    np.testing.assert_array_equal(model.twin_shifts_px, model.shifts_px_)
+    assert out["results"]["calibration_exact"] == 1.0
+    assert out["results"]["calibration_physical_queries"] == 4 * model.n_layers
+    assert out["config"]["calibration"]["shifts_px"] == model.shifts_px_.tolist()
