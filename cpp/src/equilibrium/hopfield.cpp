@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "pnnkit/common/error.hpp"
 #include "pnnkit/common/threads.hpp"
+#include "hopfield_fused.hpp"
 #include "hopfield_gemm.hpp"
 
 namespace pnnkit {
@@ -160,6 +162,75 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
     return true;
 }
 
+// W (k x n, row-major) and bias (n) into aligned column panels of nr (zero-padded), panels split
+// between threads (a copy: the result does not depend on the split).
+template <typename T>
+void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std::int64_t nr, detail::Panels<T>& P,
+                 int n_threads) {
+    P.k = k;
+    P.n = n;
+    P.nr = nr;
+    P.panels = (n + nr - 1) / nr;
+    P.data.reset(P.panels * k * nr);
+    P.bias.reset(P.panels * nr);
+    T* dst0 = P.data.data();
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t jp = 0; jp < P.panels; ++jp) {
+        const std::int64_t j0 = jp * nr, nj = std::min(nr, n - j0);
+        T* dst = dst0 + jp * k * nr;
+        for (std::int64_t p = 0; p < k; ++p) {
+            std::memcpy(dst + p * nr, W + p * n + j0, sizeof(T) * static_cast<std::size_t>(nj));
+            for (std::int64_t j = nj; j < nr; ++j) dst[p * nr + j] = T(0);
+        }
+    }
+    for (std::int64_t j = 0; j < P.panels * nr; ++j) P.bias.data()[j] = j < n ? bias[j] : T(0);
+}
+
+// The fast path for a network input -> hidden -> output with at most kRelax2MaxOut outputs
+// (hopfield_fused.hpp): same iteration, statistics and early stopping as relax_block.
+template <typename T>
+int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, const std::vector<T*>& states,
+                    const T* y, const RelaxOptions<T>& opt, const RelaxOutputs<T>& out, int n_threads) {
+    detail::Relax2Job<T> job;
+    job.x = x;
+    job.batch = batch;
+    job.n0 = net.sizes[0];
+    job.n1 = net.sizes[1];
+    job.n2 = net.sizes[2];
+    pack_panels(net.W[0], net.b[0], job.n0, job.n1, relax2_panel_width<T>(), job.w1, n_threads);
+    const std::int64_t ld = job.w1.padded_n();
+    job.wt.reset(job.n2 * ld);
+    for (std::int64_t j = 0; j < job.n2; ++j)
+        for (std::int64_t i = 0; i < ld; ++i) job.wt.data()[j * ld + i] = i < job.n1 ? net.W[1][i * job.n2 + j] : T(0);
+    job.b2 = net.b[1];
+    job.s1 = states[0];
+    job.s2 = states[1];
+    job.y = y;
+    job.eps = opt.method == RelaxMethod::FixedPoint ? T(1) : opt.eps;
+    job.beta = opt.beta;
+    job.two_beta = T(2) * opt.beta;
+    job.tol = opt.tol;
+    job.max_iter = opt.max_iter;
+    job.energy = out.energy;
+    job.cost = out.cost;
+    job.residual = out.residual;
+    job.trace = out.trace;
+    job.initial = out.initial;
+    job.n_updates = out.n_updates;
+    const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
+    std::atomic<bool> finite{true};
+    std::vector<int> block_updates(n_blocks, 0);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t k = 0; k < n_blocks; ++k) {
+        const std::int64_t r0 = k * kRowBlock;
+        const std::int64_t rows = std::min(kRowBlock, batch - r0);
+        if (!relax2_block(job, r0, rows, block_updates[k])) finite = false;
+    }
+    PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
+                                        "(non-finite x, y, weights or biases?)");
+    return *std::max_element(block_updates.begin(), block_updates.end());
+}
+
 }  // namespace
 
 template <typename T>
@@ -189,8 +260,9 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
     PNNKIT_CHECK(opt.beta == T(0) || y != nullptr, "beta = " << opt.beta << " needs a target y");
     PNNKIT_CHECK(n_threads >= 1, "n_threads must be >= 1, got " << n_threads);
 
-    // Pack W_l (for rho(s_{l-1}) W_l) and W_{l+1}^T (for rho(s_{l+1}) W_{l+1}^T) once per call.
     const int L = net.n_layers();
+    if (L == 2 && net.sizes[2] <= kRelax2MaxOut && relax2_available()) return relax_two_layer(net, x, batch, states, y, opt, out, n_threads);
+    // Pack W_l (for rho(s_{l-1}) W_l) and W_{l+1}^T (for rho(s_{l+1}) W_{l+1}^T) once per call.
     std::vector<detail::PackedB<T>> Wp(L + 1), Wtp(L + 1);
     for (int l = 1; l <= L; ++l)
         Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l], packed_nr<T>(net.sizes[l]));

@@ -1,12 +1,134 @@
 // Run-time dispatch of the packed GEMM of hopfield_gemm.hpp: the AVX-512 or AVX2+FMA build of
 // the micro-kernel where the CPU has it, the portable (baseline ISA) build elsewhere.
 #include "hopfield_gemm.hpp"
+#include "hopfield_fused.hpp"
 
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 
 namespace pnnkit {
 namespace equilibrium {
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+// The two-layer fast path (hopfield_fused_kernels.inc), compiled for AVX-512 and for AVX2+FMA.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx2,fma")
+namespace fused512f {
+using T = float;
+struct S {
+    typedef __m512 V;
+    static constexpr int W = 16;
+    static V aload(const T* p) { return _mm512_load_ps(p); }
+    static void store(T* p, V v) { _mm512_store_ps(p, v); }
+    static V set1(T a) { return _mm512_set1_ps(a); }
+    static V zero() { return _mm512_setzero_ps(); }
+    static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+    static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+    static V add(V a, V b) { return _mm512_add_ps(a, b); }
+    static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+    static V max(V a, V b) { return _mm512_max_ps(a, b); }
+    static V min(V a, V b) { return _mm512_min_ps(a, b); }
+    static V abs(V a) { return _mm512_abs_ps(a); }
+    static T hsum(V a) { return _mm512_reduce_add_ps(a); }
+    static T hmax(V a) { return _mm512_reduce_max_ps(a); }
+};
+#include "hopfield_fused_kernels.inc"
+}  // namespace fused512f
+namespace fused512d {
+using T = double;
+struct S {
+    typedef __m512d V;
+    static constexpr int W = 8;
+    static V aload(const T* p) { return _mm512_load_pd(p); }
+    static void store(T* p, V v) { _mm512_store_pd(p, v); }
+    static V set1(T a) { return _mm512_set1_pd(a); }
+    static V zero() { return _mm512_setzero_pd(); }
+    static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
+    static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+    static V add(V a, V b) { return _mm512_add_pd(a, b); }
+    static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+    static V max(V a, V b) { return _mm512_max_pd(a, b); }
+    static V min(V a, V b) { return _mm512_min_pd(a, b); }
+    static V abs(V a) { return _mm512_abs_pd(a); }
+    static T hsum(V a) { return _mm512_reduce_add_pd(a); }
+    static T hmax(V a) { return _mm512_reduce_max_pd(a); }
+};
+#include "hopfield_fused_kernels.inc"
+}  // namespace fused512d
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace fused256f {
+using T = float;
+struct S {
+    typedef __m256 V;
+    static constexpr int W = 8;
+    static V aload(const T* p) { return _mm256_load_ps(p); }
+    static void store(T* p, V v) { _mm256_store_ps(p, v); }
+    static V set1(T a) { return _mm256_set1_ps(a); }
+    static V zero() { return _mm256_setzero_ps(); }
+    static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    static V max(V a, V b) { return _mm256_max_ps(a, b); }
+    static V min(V a, V b) { return _mm256_min_ps(a, b); }
+    static V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+    static T hsum(V a) {
+        __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+        return _mm_cvtss_f32(s);
+    }
+    static T hmax(V a) {
+        __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+        s = _mm_max_ss(s, _mm_shuffle_ps(s, s, 1));
+        return _mm_cvtss_f32(s);
+    }
+};
+#include "hopfield_fused_kernels.inc"
+}  // namespace fused256f
+namespace fused256d {
+using T = double;
+struct S {
+    typedef __m256d V;
+    static constexpr int W = 4;
+    static V aload(const T* p) { return _mm256_load_pd(p); }
+    static void store(T* p, V v) { _mm256_store_pd(p, v); }
+    static V set1(T a) { return _mm256_set1_pd(a); }
+    static V zero() { return _mm256_setzero_pd(); }
+    static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
+    static V fnma(V a, V b, V c) { return _mm256_fnmadd_pd(a, b, c); }
+    static V mul(V a, V b) { return _mm256_mul_pd(a, b); }
+    static V add(V a, V b) { return _mm256_add_pd(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+    static V max(V a, V b) { return _mm256_max_pd(a, b); }
+    static V min(V a, V b) { return _mm256_min_pd(a, b); }
+    static V abs(V a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
+    static T hsum(V a) {
+        __m128d s = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+        return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+    }
+    static T hmax(V a) {
+        __m128d s = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+        return _mm_cvtsd_f64(_mm_max_sd(s, _mm_unpackhi_pd(s, s)));
+    }
+};
+#include "hopfield_fused_kernels.inc"
+}  // namespace fused256d
+#pragma GCC pop_options
+#endif
 
 namespace {
 
@@ -74,6 +196,52 @@ void gemm_dispatch(const T* A, std::int64_t m, std::int64_t lda, const detail::P
 }
 
 template <typename T>
+bool relax2_any(const detail::Relax2Job<T>& job, std::int64_t r0, std::int64_t rows, int& mx);
+#ifdef PNNKIT_HOPFIELD_X86
+// n2 (run time) -> NJ (compile time), 1..kRelax2MaxOut, for the kernels of namespace NS.
+#define PNNKIT_RELAX2_SWITCH(NS, MR, NV)                                                          \
+    switch (job.n2) {                                                                             \
+        case 1: return NS::relax2_rows<MR, NV, 1>(job, r0, rows, mx);                             \
+        case 2: return NS::relax2_rows<MR, NV, 2>(job, r0, rows, mx);                             \
+        case 3: return NS::relax2_rows<MR, NV, 3>(job, r0, rows, mx);                             \
+        case 4: return NS::relax2_rows<MR, NV, 4>(job, r0, rows, mx);                             \
+        case 5: return NS::relax2_rows<MR, NV, 5>(job, r0, rows, mx);                             \
+        case 6: return NS::relax2_rows<MR, NV, 6>(job, r0, rows, mx);                             \
+        case 7: return NS::relax2_rows<MR, NV, 7>(job, r0, rows, mx);                             \
+        case 8: return NS::relax2_rows<MR, NV, 8>(job, r0, rows, mx);                             \
+        case 9: return NS::relax2_rows<MR, NV, 9>(job, r0, rows, mx);                             \
+        case 10: return NS::relax2_rows<MR, NV, 10>(job, r0, rows, mx);                           \
+        case 11: return NS::relax2_rows<MR, NV, 11>(job, r0, rows, mx);                           \
+        case 12: return NS::relax2_rows<MR, NV, 12>(job, r0, rows, mx);                           \
+        case 13: return NS::relax2_rows<MR, NV, 13>(job, r0, rows, mx);                           \
+        case 14: return NS::relax2_rows<MR, NV, 14>(job, r0, rows, mx);                           \
+        case 15: return NS::relax2_rows<MR, NV, 15>(job, r0, rows, mx);                           \
+        case 16: return NS::relax2_rows<MR, NV, 16>(job, r0, rows, mx);                           \
+        default: throw std::logic_error("relax2: output layer too wide for the fast path");      \
+    }
+template <>
+bool relax2_any<float>(const detail::Relax2Job<float>& job, std::int64_t r0, std::int64_t rows, int& mx) {
+    if (isa() == Isa::Avx512) {
+        PNNKIT_RELAX2_SWITCH(fused512f, 8, 3)
+    }
+    PNNKIT_RELAX2_SWITCH(fused256f, 4, 2)
+}
+template <>
+bool relax2_any<double>(const detail::Relax2Job<double>& job, std::int64_t r0, std::int64_t rows, int& mx) {
+    if (isa() == Isa::Avx512) {
+        PNNKIT_RELAX2_SWITCH(fused512d, 8, 3)
+    }
+    PNNKIT_RELAX2_SWITCH(fused256d, 4, 2)
+}
+#undef PNNKIT_RELAX2_SWITCH
+#else
+template <typename T>
+bool relax2_any(const detail::Relax2Job<T>&, std::int64_t, std::int64_t, int&) {
+    throw std::logic_error("relax2: no fast path on this CPU");
+}
+#endif
+
+template <typename T>
 void step_dispatch(T* s, const T* P, const T* Q, const T* b, const T* y, std::int64_t rows, std::int64_t n, T eps,
                    T tb) {
 #ifdef PNNKIT_HOPFIELD_X86
@@ -96,6 +264,22 @@ void fused_step(double* s, const double* P, const double* Q, const double* b, co
                 std::int64_t n, double eps, double two_beta) {
     step_dispatch<double>(s, P, Q, b, y, rows, n, eps, two_beta);
 }
+
+bool relax2_block(const detail::Relax2Job<float>& job, std::int64_t r0, std::int64_t rows, int& max_updates) {
+    return relax2_any<float>(job, r0, rows, max_updates);
+}
+bool relax2_block(const detail::Relax2Job<double>& job, std::int64_t r0, std::int64_t rows, int& max_updates) {
+    return relax2_any<double>(job, r0, rows, max_updates);
+}
+bool relax2_available() { return isa() == Isa::Avx512 || isa() == Isa::Avx2; }
+template <typename T>
+std::int64_t relax2_panel_width() {
+    // NV vectors as in relax2_any: 3 x 64 bytes (AVX-512), 2 x 32 bytes (AVX2)
+    return isa() == Isa::Avx512 ? 3 * 64 / static_cast<std::int64_t>(sizeof(T))
+                                : 2 * 32 / static_cast<std::int64_t>(sizeof(T));
+}
+template std::int64_t relax2_panel_width<float>();
+template std::int64_t relax2_panel_width<double>();
 
 template <typename T>
 std::int64_t packed_nr(std::int64_t n) {
