@@ -197,6 +197,12 @@ void gemm_dispatch(const T* A, std::int64_t m, std::int64_t lda, const detail::P
 
 template <typename T>
 bool relax2_any(const detail::Relax2Job<T>& job, std::int64_t r0, std::int64_t rows, int& mx);
+// Rows x vectors of the drive's register block: AVX-512 has 32 vector registers, AVX2 16.
+#ifndef PNNKIT_R2_MR512
+#define PNNKIT_R2_MR512 8
+#define PNNKIT_R2_NV512 3
+#endif
+constexpr int kMr512 = PNNKIT_R2_MR512, kNv512 = PNNKIT_R2_NV512, kMr256 = 4, kNv256 = 2;
 #ifdef PNNKIT_HOPFIELD_X86
 // n2 (run time) -> NJ (compile time), 1..kRelax2MaxOut, for the kernels of namespace NS.
 #define PNNKIT_RELAX2_SWITCH(NS, MR, NV)                                                          \
@@ -222,16 +228,16 @@ bool relax2_any(const detail::Relax2Job<T>& job, std::int64_t r0, std::int64_t r
 template <>
 bool relax2_any<float>(const detail::Relax2Job<float>& job, std::int64_t r0, std::int64_t rows, int& mx) {
     if (isa() == Isa::Avx512) {
-        PNNKIT_RELAX2_SWITCH(fused512f, 8, 3)
+        PNNKIT_RELAX2_SWITCH(fused512f, kMr512, kNv512)
     }
-    PNNKIT_RELAX2_SWITCH(fused256f, 4, 2)
+    PNNKIT_RELAX2_SWITCH(fused256f, kMr256, kNv256)
 }
 template <>
 bool relax2_any<double>(const detail::Relax2Job<double>& job, std::int64_t r0, std::int64_t rows, int& mx) {
     if (isa() == Isa::Avx512) {
-        PNNKIT_RELAX2_SWITCH(fused512d, 8, 3)
+        PNNKIT_RELAX2_SWITCH(fused512d, kMr512, kNv512)
     }
-    PNNKIT_RELAX2_SWITCH(fused256d, 4, 2)
+    PNNKIT_RELAX2_SWITCH(fused256d, kMr256, kNv256)
 }
 #undef PNNKIT_RELAX2_SWITCH
 #else
@@ -274,9 +280,9 @@ bool relax2_block(const detail::Relax2Job<double>& job, std::int64_t r0, std::in
 bool relax2_available() { return isa() == Isa::Avx512 || isa() == Isa::Avx2; }
 template <typename T>
 std::int64_t relax2_panel_width() {
-    // NV vectors as in relax2_any: 3 x 64 bytes (AVX-512), 2 x 32 bytes (AVX2)
-    return isa() == Isa::Avx512 ? 3 * 64 / static_cast<std::int64_t>(sizeof(T))
-                                : 2 * 32 / static_cast<std::int64_t>(sizeof(T));
+    // NV vectors of the register block of relax2_any
+    return isa() == Isa::Avx512 ? kNv512 * 64 / static_cast<std::int64_t>(sizeof(T))
+                                : kNv256 * 32 / static_cast<std::int64_t>(sizeof(T));
 }
 template std::int64_t relax2_panel_width<float>();
 template std::int64_t relax2_panel_width<double>();
