@@ -218,3 +218,100 @@ def test_tiki_taka_zero_shift_finds_symmetry_point() -> None:
     np.testing.assert_allclose(cell.A_ref, 0.3 / 1.7, atol=5 * 0.002)
     e, v = cell._read_columns([0, 2])
     assert v.shape == (2, 3) and np.all(np.abs(v) < 5 * 0.06)  # reads of a zero-shifted A: noise only
+
+
+# ---- fast row kernels vs the scalar reference --------------------------------------------------
+def _model_params(model: str) -> _core.DeviceParams:
+    p = _core.DeviceParams()
+    p.model = getattr(_core.StepModel, model)
+    p.dw_min = 0.01  # large steps: the bounds and the weight dependence matter within a few updates
+    if model == "Linear":
+        p.gamma_up, p.gamma_down = 0.5, 0.3
+    elif model == "Pow":
+        p.pow_gamma = 1.7
+        p.pow_up_down = 0.2
+    elif model == "Piecewise":
+        p.piecewise_up = [1.0, 0.8, 0.5, 0.3, 0.1]
+        p.piecewise_down = [0.2, 0.6, 1.2]  # a different node count for the other direction
+    return p
+
+
+MODELS = ["Constant", "Linear", "SoftBounds", "Exp", "Pow", "Piecewise"]
+KERNELS = [k for k in ("auto", "generic", "avx2", "avx512")
+           if k == "auto" or k == "generic" or k in ("avx2", "avx512") and _core.pulse_kernel_isa() in (k, "avx512")]
+
+
+def _run_kernel(model: str, kernel: str, mult_noise: bool = True) -> tuple[np.ndarray, int]:
+    rng = np.random.default_rng(3)
+    p = _model_params(model)
+    p.mult_noise = mult_noise
+    # 70 columns: two full 32-lane blocks and a padded one
+    t = _core.PulsedTile(p, 9, 70, 5)
+    total = 0
+    for _ in range(4):
+        x = rng.standard_normal((6, 70))
+        d = rng.standard_normal((6, 9))
+        st = t.update(x, d, 0.5, 31, True, False, 0, False, kernel)
+        total += st["coincidences"]
+    return t.get_weights(), total
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("model", MODELS)
+def test_fast_kernels_equal_scalar_reference(model: str, kernel: str) -> None:
+    # Same random numbers (a pure function of seed, call, sample, row, column, pulse); the fast
+    # path differs only by its polynomial exp/log (a few ulp) and evaluation order.
+    ref, n_ref = _run_kernel(model, "reference")
+    fast, n_fast = _run_kernel(model, kernel)
+    assert n_ref == n_fast > 9 * 70 * 4
+    w0 = _core.PulsedTile(_model_params(model), 9, 70, 5).get_weights()
+    assert np.mean(ref != w0) > 0.9  # the update moved (almost) every device
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["Linear", "SoftBounds"])
+def test_additive_noise_kernels_equal_reference(model: str) -> None:
+    ref, _ = _run_kernel(model, "reference", mult_noise=False)
+    fast, _ = _run_kernel(model, "auto", mult_noise=False)
+    np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
+
+
+def test_aggregated_constant_kernel_equals_reference() -> None:
+    rng = np.random.default_rng(4)
+    x, d = rng.standard_normal((5, 45)), rng.standard_normal((5, 7))
+    out = {}
+    for k in ("reference", "auto"):
+        t = _core.PulsedTile(_core.DeviceParams(), 7, 45, 2)
+        t.update(x, d, 0.3, 31, True, True, 0, True, k)
+        out[k] = t.get_weights()
+    np.testing.assert_allclose(out["auto"], out["reference"], rtol=0, atol=1e-14)
+    assert np.all(out["auto"] != 0)
+
+
+@pytest.mark.parametrize("model", ["Exp", "Pow", "Piecewise"])
+def test_fast_kernel_same_weights_with_one_or_two_threads(model: str) -> None:
+    rng = np.random.default_rng(6)
+    x, d = rng.standard_normal((16, 64)), rng.standard_normal((16, 80))  # above the one-thread cutoff
+    out = []
+    for nt in (1, 2):
+        pnnkit.set_num_threads(nt)
+        t = _core.PulsedTile(_model_params(model), 80, 64, 9)
+        t.update(x, d, 0.2, 31, True, True, 0, False, "auto")
+        out.append(t.get_weights())
+    pnnkit.set_num_threads(2)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("kernel", [k for k in KERNELS if k != "auto"])
+def test_kernel_exp_is_accurate(kernel: str) -> None:
+    x = np.concatenate([np.linspace(-60.0, 60.0, 100_001), [-700.0, -1e-300, 0.0, 1e-300, 700.0]])
+    rel = np.abs(_core.pulse_kernel_exp(x, kernel) / np.exp(x) - 1.0)
+    assert rel.max() < 1e-15
+
+
+def test_unknown_kernel_is_rejected() -> None:
+    t = _core.PulsedTile(_core.DeviceParams(), 2, 2, 0)
+    with pytest.raises(ValueError, match="kernel"):
+        t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, kernel="cuda")
+    with pytest.raises(ValueError, match="kernel"):
+        _core.pulse_kernel_exp(np.zeros(2), "reference")

@@ -20,6 +20,16 @@ py::array_t<double> matrix_copy(const std::vector<double>& v, std::int64_t rows,
     std::copy(v.begin(), v.end(), out.mutable_data());
     return out;
 }
+
+pnnkit::crossbar::UpdateKernel kernel_of(const std::string& name) {
+    using pnnkit::crossbar::UpdateKernel;
+    if (name == "auto") return UpdateKernel::Auto;
+    if (name == "reference") return UpdateKernel::Reference;
+    if (name == "generic") return UpdateKernel::Generic;
+    if (name == "avx2") return UpdateKernel::Avx2;
+    if (name == "avx512") return UpdateKernel::Avx512;
+    throw std::invalid_argument("kernel must be one of auto, reference, generic, avx2, avx512; got '" + name + "'");
+}
 }  // namespace
 
 void register_crossbar_update(py::module_& m) {
@@ -115,7 +125,8 @@ void register_crossbar_update(py::module_& m) {
         .def(
             "update",
             [](PulsedTile& t, const carray<double>& x, const carray<double>& d, double lr, int desired_bl,
-               bool update_management, bool update_bl_management, int pulse_type, bool aggregate_constant) {
+               bool update_management, bool update_bl_management, int pulse_type, bool aggregate_constant,
+               const std::string& kernel) {
                 pnnkit_py::require_ndim(x, 2, "x");
                 pnnkit_py::require_ndim(d, 2, "d");
                 pnnkit_py::require_nonempty(x, "x");
@@ -129,6 +140,7 @@ void register_crossbar_update(py::module_& m) {
                 up.update_bl_management = update_bl_management;
                 up.pulse_type = static_cast<PulseType>(pulse_type);
                 up.aggregate_constant = aggregate_constant;
+                up.kernel = kernel_of(kernel);
                 up.validate();
                 pnnkit::crossbar::UpdateStats st;
                 {
@@ -144,9 +156,10 @@ void register_crossbar_update(py::module_& m) {
             },
             py::arg("x"), py::arg("d"), py::arg("lr"), py::arg("desired_bl") = 31,
             py::arg("update_management") = true, py::arg("update_bl_management") = true, py::arg("pulse_type") = 0,
-            py::arg("aggregate_constant") = true,
+            py::arg("aggregate_constant") = true, py::arg("kernel") = "auto",
             "Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, "
-            "1 deterministic, 2 mean count.")
+            "1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random "
+            "numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'.")
         .def(
             "apply_pulses",
             [](PulsedTile& t, const carray<std::int32_t>& counts) {
@@ -190,4 +203,20 @@ void register_crossbar_update(py::module_& m) {
             return out;
         },
         py::arg("words"), "Inverse-CDF standard normals used by the pulse kernel (for tests).");
+
+    m.def("pulse_kernel_isa", &pnnkit::crossbar::pulse_kernel_isa,
+          "Instruction set of the pulsed-update row kernels used by default (avx512, avx2 or generic).");
+    m.def(
+        "pulse_kernel_exp",
+        [](const carray<double>& x, const std::string& kernel) {
+            pnnkit_py::require_ndim(x, 1, "x");
+            const auto k = kernel_of(kernel);
+            if (k == pnnkit::crossbar::UpdateKernel::Reference)
+                throw std::invalid_argument("kernel must name a row-kernel copy (auto, generic, avx2, avx512)");
+            py::array_t<double> out(x.shape(0));
+            for (py::ssize_t q = 0; q < x.shape(0); ++q)
+                out.mutable_data()[q] = pnnkit::crossbar::pulse_kernel_exp(x.data()[q], k);
+            return out;
+        },
+        py::arg("x"), py::arg("kernel") = "auto", "The row kernels' polynomial exp (for its accuracy test).");
 }

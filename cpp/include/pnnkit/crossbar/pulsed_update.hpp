@@ -13,7 +13,9 @@
 // Method (exact, no per-pulse allocation): a pulse train of BL <= 32 slots is one 32-bit word,
 // drawn per column and per row with Philox; the number of coincidences at (i, j) is
 // popcount(xbits_j & dbits_i). Within one sample all steps of a crosspoint go the same way,
-// so the device takes n sequential steps. For the weight-independent ConstantStep device the
+// so the device takes n sequential steps, each with its own c2c normal; the row kernels
+// (pulsed_kernel_*.cpp, AVX-512/AVX2/generic chosen at run time) run 32 columns in SIMD lanes
+// with the pulse loop outside the lanes. For the weight-independent ConstantStep device the
 // n noisy steps are summed into one Gaussian draw, n*s + s*std*sqrt(n)*xi, then clipped once
 // (`aggregate_constant`, default on): this is exact in distribution except when a noisy step
 // of negative size (probability P(xi < -1/std), 4e-4 at std 0.3) occurs at a bound.
@@ -34,12 +36,22 @@ enum class PulseType : int {
     MeanCount = 2,      // coincidences = E[coincidences], fractional (ablation: mean update)
 };
 
+// Which implementation applies the pulses (all draw the same random numbers, so they agree to
+// rounding): the fastest for this CPU, the scalar reference (one crosspoint and one pulse at a
+// time through DeviceArray::step), or a named instruction-set copy of the row kernels.
+enum class UpdateKernel : int { Auto = 0, Reference = 1, Generic = 2, Avx2 = 3, Avx512 = 4 };
+
+namespace detail {
+struct PulseRowArgs;
+}
+
 struct UpdateParams {
     int desired_bl = 31;
     bool update_management = true;
     bool update_bl_management = true;
     PulseType pulse_type = PulseType::Stochastic;
     bool aggregate_constant = true;
+    UpdateKernel kernel = UpdateKernel::Auto;
     void validate() const;
 };
 
@@ -75,6 +87,8 @@ class PulsedTile {
     void set_counter(std::uint64_t c) { calls_ = c; }
 
    private:
+    std::int64_t reference_rows(const detail::PulseRowArgs& a, bool aggregate, int nthreads);
+
     DeviceArray dev_;
     std::vector<double> w_;
     std::uint64_t calls_ = 0;
@@ -88,6 +102,12 @@ class PulsedTile {
 // Standard normal from one 32-bit uniform word (inverse CDF, Acklam's rational
 // approximation, relative error < 1.2e-9): cheaper than Box-Muller in the pulse loop.
 double normal_from_bits(std::uint32_t w);
+
+// Instruction set of the row kernels an Auto update uses ("avx512", "avx2" or "generic").
+const char* pulse_kernel_isa();
+// The row kernels' branch-free exp, of the given copy (for the accuracy test); throws when
+// that copy is not available here.
+double pulse_kernel_exp(double x, UpdateKernel k);
 
 }  // namespace crossbar
 }  // namespace pnnkit

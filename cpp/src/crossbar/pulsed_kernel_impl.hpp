@@ -1,0 +1,580 @@
+// Row kernels of the pulsed update, compiled once per instruction set: the including unit
+// defines PNNKIT_PULSE_NS (a distinct namespace per copy, so that nothing is merged across
+// targets) after including the standard and pnnkit headers and setting its target.
+//
+// Structure: a (sample, row) pair is processed in blocks of 32 columns held in local arrays.
+// Every inner loop runs over the 32 lanes with no branches (selects instead), so that the
+// compiler vectorizes it for the unit's target. For per-pulse models the pulse loop
+// s = 0..max(n)-1 is outside the lane loop; lane j takes step s only while n_j > s, so every
+// crosspoint gets exactly its own number of sequential steps. The model is a template
+// parameter: no dispatch inside the pulse loop.
+#ifndef PNNKIT_PULSE_NS
+#error "define PNNKIT_PULSE_NS before including pulsed_kernel_impl.hpp"
+#endif
+
+// 64-byte vector arguments/returns without AVX-512 "change the ABI": irrelevant here, all of
+// these functions are internal to one unit.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace pnnkit {
+namespace crossbar {
+namespace PNNKIT_PULSE_NS {
+
+using detail::pulse_blocks;
+using detail::PulseRowArgs;
+
+constexpr int kLanes = 32;
+
+// Philox4x32-10 of the 16 counters index + l (l < 16): buf[16*c + l] == CounterRng(seed,
+// stream).bits(index + l)[c]. Structure-of-arrays output, so that the 8 words of counters
+// index + 8h .. index + 8h + 7 for one c are contiguous. The 32x32->64-bit products use the
+// even/odd-lane unsigned multiply explicitly (the auto-vectorizer would pick slow 64-bit ones).
+#if defined(PNNKIT_PULSE_AVX512)
+inline void mulhilo16(__m512i a, __m512i m, __m512i& hi, __m512i& lo) {
+    const __m512i pe = _mm512_mul_epu32(a, m);                         // lanes 0, 2, 4, ...
+    const __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), m);  // lanes 1, 3, 5, ...
+    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(pe, 32), po);
+    lo = _mm512_mask_blend_epi32(0xAAAA, pe, _mm512_slli_epi64(po, 32));
+}
+inline void philox16(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::uint32_t* buf,
+                     int /*halves: both are free in one 512-bit pass*/ = 2) {
+    const __m512i lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m512i base = _mm512_set1_epi64(static_cast<long long>(index));
+    const __m512i ixa = _mm512_add_epi64(base, lane);                                 // counters 0..7
+    const __m512i ixb = _mm512_add_epi64(ixa, _mm512_set1_epi64(8));                   // counters 8..15
+    const __m512i lo_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i hi_idx = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    __m512i x0 = _mm512_permutex2var_epi32(ixa, lo_idx, ixb);  // low words of the 16 counters
+    __m512i x1 = _mm512_permutex2var_epi32(ixa, hi_idx, ixb);  // high words (carries handled)
+    __m512i x2 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
+    __m512i x3 = _mm512_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
+    const __m512i m0 = _mm512_set1_epi64(0xD2511F53), m1 = _mm512_set1_epi64(0xCD9E8D57);
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        __m512i hi0, lo0, hi1, lo1;
+        mulhilo16(x0, m0, hi0, lo0);
+        mulhilo16(x2, m1, hi1, lo1);
+        x0 = _mm512_xor_si512(_mm512_xor_si512(hi1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
+        x1 = lo1;
+        x2 = _mm512_xor_si512(_mm512_xor_si512(hi0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
+        x3 = lo0;
+        k0 += Philox4x32::W0;
+        k1 += Philox4x32::W1;
+    }
+    _mm512_storeu_si512(buf, x0);
+    _mm512_storeu_si512(buf + 16, x1);
+    _mm512_storeu_si512(buf + 32, x2);
+    _mm512_storeu_si512(buf + 48, x3);
+}
+#elif defined(PNNKIT_PULSE_AVX2)
+inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
+    const __m256i pe = _mm256_mul_epu32(a, m);
+    const __m256i po = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), m);
+    hi = _mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA);
+    lo = _mm256_blend_epi32(pe, _mm256_slli_epi64(po, 32), 0xAA);
+}
+inline void philox16(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::uint32_t* buf,
+                     int halves = 2) {
+    for (int h = 0; h < 8 * halves; h += 8) {
+        alignas(32) std::uint32_t lo[8], hi[8];
+        for (int l = 0; l < 8; ++l) {
+            const std::uint64_t ix = index + static_cast<std::uint64_t>(h + l);
+            lo[l] = static_cast<std::uint32_t>(ix);
+            hi[l] = static_cast<std::uint32_t>(ix >> 32);
+        }
+        __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
+        __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
+        __m256i x2 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
+        __m256i x3 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
+        const __m256i m0 = _mm256_set1_epi64x(0xD2511F53), m1 = _mm256_set1_epi64x(0xCD9E8D57);
+        std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+        for (int r = 0; r < 10; ++r) {
+            __m256i hi0, lo0, hi1, lo1;
+            mulhilo8(x0, m0, hi0, lo0);
+            mulhilo8(x2, m1, hi1, lo1);
+            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+            x1 = lo1;
+            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+            x3 = lo0;
+            k0 += Philox4x32::W0;
+            k1 += Philox4x32::W1;
+        }
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + h), x0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + 16 + h), x1);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + 32 + h), x2);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(buf + 48 + h), x3);
+    }
+}
+#else
+inline void philox16(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::uint32_t* buf,
+                     int /*halves*/ = 2) {
+    std::uint32_t c0[16], c1[16], c2[16], c3[16];
+    for (int l = 0; l < 16; ++l) {
+        const std::uint64_t ix = index + static_cast<std::uint64_t>(l);
+        c0[l] = static_cast<std::uint32_t>(ix);
+        c1[l] = static_cast<std::uint32_t>(ix >> 32);
+        c2[l] = static_cast<std::uint32_t>(stream);
+        c3[l] = static_cast<std::uint32_t>(stream >> 32);
+    }
+    std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
+    for (int r = 0; r < 10; ++r) {
+        for (int l = 0; l < 16; ++l) {
+            const std::uint64_t p0 = static_cast<std::uint64_t>(Philox4x32::M0) * c0[l];
+            const std::uint64_t p1 = static_cast<std::uint64_t>(Philox4x32::M1) * c2[l];
+            const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[l] ^ k0;
+            const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[l] ^ k1;
+            c1[l] = static_cast<std::uint32_t>(p1);
+            c3[l] = static_cast<std::uint32_t>(p0);
+            c0[l] = n0;
+            c2[l] = n2;
+        }
+        k0 += Philox4x32::W0;
+        k1 += Philox4x32::W1;
+    }
+    for (int l = 0; l < 16; ++l) {
+        buf[l] = c0[l];
+        buf[16 + l] = c1[l];
+        buf[32 + l] = c2[l];
+        buf[48 + l] = c3[l];
+    }
+}
+#endif
+
+// Lane j (< 32) of half h (0 or 1) of a philox16 buffer: word j/8 of counter 8h + j%8.
+inline std::uint32_t lane_word(const std::uint32_t* buf, int h, int j) { return buf[16 * (j >> 3) + 8 * h + (j & 7)]; }
+
+// ---- 8-lane vectors ------------------------------------------------------------------------
+// GCC vector extensions: explicit 8-lane arithmetic that the compiler maps onto the unit's
+// target (one zmm with AVX-512, two ymm with AVX2, SSE2 pairs for the generic copy).
+typedef double v8d __attribute__((vector_size(64)));
+typedef std::int64_t v8l __attribute__((vector_size(64)));
+typedef std::uint64_t v8u __attribute__((vector_size(64)));
+typedef std::int32_t v8i __attribute__((vector_size(32)));
+typedef std::uint32_t v8w __attribute__((vector_size(32)));
+
+inline v8d load8(const double* p) {
+    v8d v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store8(double* p, v8d v) { __builtin_memcpy(p, &v, sizeof v); }
+inline v8w load8w(const std::uint32_t* p) {
+    v8w v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline v8d splat(double x) { return v8d{x, x, x, x, x, x, x, x}; }
+// m ? a : b per lane (m all-ones or zero). Without AVX-512 masks GCC scalarizes the vector
+// ternary, so there it is written as bit operations.
+inline v8d vsel(v8l m, v8d a, v8d b) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return m ? a : b;
+#else
+    return reinterpret_cast<v8d>((reinterpret_cast<v8l>(a) & m) | (reinterpret_cast<v8l>(b) & ~m));
+#endif
+}
+inline bool any8(v8l m) {
+    std::int64_t r = 0;
+    for (int t = 0; t < 8; ++t) r |= m[t];
+    return r != 0;
+}
+
+// sqrt of 8 non-negative doubles (correctly rounded, as std::sqrt). Explicit for the SIMD
+// targets: std::sqrt may set errno, which stops the compiler from vectorizing it.
+inline v8d sqrt8(v8d x) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return reinterpret_cast<v8d>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(x)));
+#elif defined(PNNKIT_PULSE_AVX2)
+    __m256d lo, hi;
+    __builtin_memcpy(&lo, &x, sizeof lo);
+    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&x) + 32, sizeof hi);
+    lo = _mm256_sqrt_pd(lo);
+    hi = _mm256_sqrt_pd(hi);
+    v8d r;
+    __builtin_memcpy(&r, &lo, sizeof lo);
+    __builtin_memcpy(reinterpret_cast<char*>(&r) + 32, &hi, sizeof hi);
+    return r;
+#else
+    for (int t = 0; t < 8; ++t) x[t] = std::sqrt(x[t]);
+    return x;
+#endif
+}
+
+// exp(x), branch-free: x = k*ln2 + r with |r| <= ln2/2 (Cody-Waite split of ln2, k*ln2_hi
+// exact), e^r by its Taylor polynomial of degree 13 (truncation < 5e-18 relative), times 2^k
+// assembled in the exponent bits. Within a few ulp of the correctly rounded exp (tested to
+// 1e-15 relative). x is clamped to [-708, 708] (the step models only use |x| < 50).
+inline v8d exp8(v8d x) {
+    x = vsel(x < -708.0, splat(-708.0), x);
+    x = vsel(x > 708.0, splat(708.0), x);
+    const v8d shift = splat(6755399441055744.0);  // 1.5 * 2^52: adding it rounds to an integer
+    const v8d t = x * 1.4426950408889634 + shift;
+    const v8d k = t - shift;
+    const v8d r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    v8d p = splat(1.0 / 6227020800.0);  // 1/13!
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    // the low bits of t hold k (two's complement); k + 1023 in [1, 2045] is a normal exponent
+    const v8u eb = (reinterpret_cast<v8u>(t) - 0x4338000000000000ull + 1023ull) << 52;
+    return p * reinterpret_cast<v8d>(eb);
+}
+
+inline double exp_poly(double x) { return exp8(splat(x))[0]; }
+
+// log(x) for normal positive x, branch-free: x = m * 2^e with m in [sqrt(1/2), sqrt(2)),
+// log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172, by its series to s^23 (truncation
+// < 1e-18 relative), e*ln2 with the Cody-Waite split. Within a few ulp of std::log.
+inline v8d log8(v8d x) {
+    const v8u bits = reinterpret_cast<v8u>(x);
+    v8d m = reinterpret_cast<v8d>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
+    // the biased exponent as a double without a 64-bit integer conversion (none in AVX2)
+    v8d e = reinterpret_cast<v8d>((bits >> 52) | 0x4330000000000000ull) - 4503599627371519.0;  // 2^52 + 1023
+    const v8l big = m > 1.4142135623730951;
+    m = vsel(big, m * 0.5, m);
+    e = vsel(big, e + 1.0, e);
+    const v8d s = (m - 1.0) / (m + 1.0), s2 = s * s;
+    v8d p = splat(1.0 / 23.0);
+    p = p * s2 + 1.0 / 21.0;
+    p = p * s2 + 1.0 / 19.0;
+    p = p * s2 + 1.0 / 17.0;
+    p = p * s2 + 1.0 / 15.0;
+    p = p * s2 + 1.0 / 13.0;
+    p = p * s2 + 1.0 / 11.0;
+    p = p * s2 + 1.0 / 9.0;
+    p = p * s2 + 1.0 / 7.0;
+    p = p * s2 + 1.0 / 5.0;
+    p = p * s2 + 1.0 / 3.0;
+    p = p * s2 + 1.0;
+    return e * 6.93147180369123816490e-01 + (2.0 * s * p + e * 1.90821492927058770002e-10);
+}
+
+// 8 standard normals from 8 words: Acklam's inverse CDF as acklam(), all of it vectorized: the
+// central rational for every lane, and only when one of the 8 lanes is in a tail (p < 0.02425
+// or p > 0.97575; 33% of the groups) the tail rational with log8 and sqrt8. Equal to acklam()
+// of the same words in the central region, within a few ulp of it in the tails.
+inline v8d normals8(const std::uint32_t* words) {
+    // word -> double through a signed conversion (AVX2 has no unsigned one): w - 2^31 is exact
+    const v8i sw = reinterpret_cast<v8i>(load8w(words) ^ 0x80000000u);
+    const v8d p = ((__builtin_convertvector(sw, v8d) + 2147483648.0) + 0.5) * (1.0 / 4294967296.0);
+    const v8d q = p - 0.5, r = q * q;
+    v8d z = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q /
+            (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
+    const v8l lower = p < kAcklamLow;
+    const v8l tail = lower | (p > 1.0 - kAcklamLow);
+    if (!any8(tail)) return z;
+    const v8d pt = vsel(p < 0.5, p, 1.0 - p);
+    const v8d qt = sqrt8(-2.0 * log8(pt));
+    v8d zt = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6) /
+             ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
+    zt = vsel(lower, zt, -zt);
+    return vsel(tail, zt, z);
+}
+
+// Coincidence counts of 8 columns: popcount(xbits & dword) as doubles.
+inline v8d counts8(const std::uint32_t* xw, std::uint32_t dword) {
+    v8w v = load8w(xw) & dword;
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
+    v = (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
+    return __builtin_convertvector(reinterpret_cast<v8i>(v), v8d);
+}
+
+inline double hmax8(v8d v) {
+    double m = v[0];
+    for (int t = 1; t < 8; ++t) m = v[t] > m ? v[t] : m;
+    return m;
+}
+inline double hsum8(v8d v) {
+    double s = 0.0;
+    for (int t = 0; t < 8; ++t) s += v[t];
+    return s;
+}
+
+// ---- aggregated ConstantStep -------------------------------------------------------------
+// One 32-column block of one (sample, row): n steps summed into one Gaussian, then clipped.
+// xs holds the lanes' signs as doubles (+1, -1, 0).
+inline std::int64_t constant_block(double* w, const double* su, const double* sdn, const double* lo,
+                                   const double* hi, const std::uint32_t* xw, const double* xs, std::uint32_t dword,
+                                   int sd, double std_c2c, std::uint64_t seed, std::uint64_t stream,
+                                   std::uint64_t ctr) {
+    v8d n[4];
+    double tot = 0.0;
+    for (int c = 0; c < 4; ++c) {
+        n[c] = counts8(xw + 8 * c, dword);
+        tot += hsum8(n[c]);
+    }
+    if (tot == 0.0) return 0;
+    std::uint32_t buf[64];
+    const bool noisy = std_c2c > 0.0;
+    if (noisy) philox16(seed, stream, ctr, buf, 1);
+    const double sdd = static_cast<double>(sd);
+    for (int c = 0; c < 4; ++c) {
+        const v8d z = noisy ? normals8(buf + 16 * c) : splat(0.0);
+        const v8d dir = load8(xs + 8 * c) * sdd;
+        const v8d s = vsel(dir > 0.0, load8(su + 8 * c), load8(sdn + 8 * c));
+        const v8d delta = s * (n[c] + std_c2c * sqrt8(n[c]) * z);
+        v8d v = load8(w + 8 * c) + dir * delta;
+        const v8d h = load8(hi + 8 * c), l = load8(lo + 8 * c);
+        v = vsel(v > h, h, v);
+        v = vsel(v < l, l, v);
+        store8(w + 8 * c, v);
+    }
+    return static_cast<std::int64_t>(tot);
+}
+
+// ---- per-pulse models -------------------------------------------------------------------
+// Per-lane constants of one block, fixed while its pulses are applied.
+struct Lanes {
+    double dirf[kLanes];   // +1 up, -1 down, 0 no update
+    double sc[kLanes];     // step scale of the lane's direction (0 when the model gives no step)
+    double scstd[kLanes];  // sc * std (additive noise)
+    double lo[kLanes], hi[kLanes];
+    double p1[kLanes], p2[kLanes], p3[kLanes];  // model-specific
+    const double* nodes[kLanes];               // Piecewise: node table of the lane's direction (p3: its size)
+};
+
+// Piecewise interpolation of one lane (scalar: a table lookup per lane).
+inline double piecewise_mean(const Lanes& c, int l, double w) {
+    const int n = static_cast<int>(c.p3[l]);
+    if (n <= 0) return 0.0;
+    const double* nodes = c.nodes[l];
+    double t = (w - c.lo[l]) * c.p1[l];
+    t = t < 0.0 ? 0.0 : (t > static_cast<double>(n - 1) ? static_cast<double>(n - 1) : t);
+    int i0 = static_cast<int>(t);
+    if (i0 >= n - 1) i0 = n - 2 < 0 ? 0 : n - 2;
+    const double frac = t - static_cast<double>(i0);
+    const double v = n == 1 ? nodes[0] : nodes[i0] * (1.0 - frac) + nodes[i0 + 1] * frac;
+    return c.sc[l] * (v > 0.0 ? v : 0.0);
+}
+
+// Mean step magnitude of model M (StepModel numbering) for lanes 8g..8g+7 at weights w.
+template <int M>
+inline v8d step_mean8(const Lanes& c, int g, v8d w, const PulseRowArgs& a) {
+    const int o = 8 * g;
+    const v8d sc = load8(c.sc + o);
+    if constexpr (M == 0) {  // Constant
+        return sc;
+    } else if constexpr (M == 1 || M == 2) {  // Linear, SoftBounds: s * max(1 + slope*w, 0)
+        const v8d f = 1.0 + load8(c.p1 + o) * w;
+        return sc * vsel(f > 0.0, f, splat(0.0));
+    } else if constexpr (M == 3) {  // Exp: s * max(1 - A*exp(g*(2*w/range*a + b)), 0)
+        const v8d zz = w * load8(c.p1 + o) + a.es_b;
+        const v8d y = 1.0 - load8(c.p2 + o) * exp8(load8(c.p3 + o) * zz);
+        return sc * vsel(y > 0.0, y, splat(0.0));
+    } else if constexpr (M == 4) {  // Pow: s * clamp((w - edge)*(+-1/range), 0, 1)^gamma
+        v8d r = (w - load8(c.p1 + o)) * load8(c.p2 + o);
+        r = vsel(r < 0.0, splat(0.0), r);
+        r = vsel(r > 1.0, splat(1.0), r);
+        const v8d gexp = load8(c.p3 + o);
+        const v8d pw = exp8(gexp * log8(vsel(r > 1e-300, r, splat(1e-300))));
+        // pow(0, g) = 0 for g > 0 and 1 for g == 0
+        const v8d at0 = vsel(gexp == 0.0, splat(1.0), splat(0.0));
+        return sc * vsel(r > 0.0, pw, at0);
+    } else {  // Piecewise: s * interp(nodes, (w - w_min)/range*(n-1))
+        v8d m;
+        for (int t = 0; t < 8; ++t) m[t] = piecewise_mean(c, o + t, w[t]);
+        return m;
+    }
+}
+
+template <int M>
+inline void prepare_lanes(Lanes& c, const PulseRowArgs& a, std::int64_t k0, const std::int8_t* xs, int sd,
+                          int len) {
+    for (int l = 0; l < kLanes; ++l) {
+        if (l >= len) {  // padding lanes: no step, no bound movement
+            c.dirf[l] = 0.0;
+            c.sc[l] = c.scstd[l] = c.lo[l] = c.hi[l] = c.p1[l] = c.p2[l] = c.p3[l] = 0.0;
+            c.nodes[l] = a.pw_up;
+            continue;
+        }
+        const std::int64_t k = k0 + l;
+        const int dir = xs[l] * sd;
+        const bool up = dir > 0;
+        c.dirf[l] = static_cast<double>(dir);
+        c.sc[l] = up ? a.scale_up[k] : a.scale_down[k];
+        c.scstd[l] = c.sc[l] * a.std_c2c;
+        c.lo[l] = a.w_min[k];
+        c.hi[l] = a.w_max[k];
+        const double range = c.hi[l] - c.lo[l];
+        c.p1[l] = c.p2[l] = c.p3[l] = 0.0;
+        c.nodes[l] = up ? a.pw_up : a.pw_down;
+        if constexpr (M == 1 || M == 2) {
+            c.p1[l] = up ? a.slope_up[k] : a.slope_down[k];
+        } else if constexpr (M == 3) {
+            if (range > 0.0) {
+                c.p1[l] = 2.0 / range * a.es_a;
+                c.p2[l] = up ? a.A_up : a.A_down;
+                c.p3[l] = up ? a.g_up : -a.g_down;
+            } else {
+                c.sc[l] = 0.0;
+            }
+        } else if constexpr (M == 4) {
+            if (range > 0.0) {
+                c.p1[l] = up ? c.hi[l] : c.lo[l];
+                c.p2[l] = up ? -1.0 / range : 1.0 / range;
+                c.p3[l] = up ? a.slope_up[k] : a.slope_down[k];
+            } else {
+                c.sc[l] = 0.0;
+            }
+        } else if constexpr (M == 5) {
+            const int nn = up ? a.n_pw_up : a.n_pw_down;
+            if (range > 0.0 && nn > 0) {
+                c.p1[l] = static_cast<double>(nn - 1) / range;
+                c.p3[l] = static_cast<double>(nn);
+            } else {
+                c.sc[l] = 0.0;
+            }
+        }
+    }
+}
+
+// The pulses of one 32-column block of one (sample, row); w[0..32) is updated in place. Each
+// group of 8 lanes runs its own pulse loop up to its own largest count, so a group stops
+// (and draws no more normals) as soon as its lanes are done.
+template <int M, bool Additive>
+inline std::int64_t pulse_block(double* w, const std::uint32_t* xw, const std::int8_t* xs, std::uint32_t dword,
+                                int sd, const PulseRowArgs& a, std::int64_t k0, int len, std::uint64_t ctr) {
+    v8d n[4];
+    double nmaxg[4], tot = 0.0, nmax = 0.0;
+    for (int g = 0; g < 4; ++g) {
+        n[g] = counts8(xw + 8 * g, dword);
+        nmaxg[g] = hmax8(n[g]);
+        nmax = nmaxg[g] > nmax ? nmaxg[g] : nmax;
+        tot += hsum8(n[g]);
+    }
+    if (nmax == 0.0) return 0;
+    Lanes c;
+    prepare_lanes<M>(c, a, k0, xs, sd, len);
+    const double stdc = a.std_c2c;
+    v8d wv[4];
+    for (int g = 0; g < 4; ++g) wv[g] = load8(w + 8 * g);
+    std::uint32_t buf[64];  // words of pulses s (half 0) and s + 1 (half 1)
+    const int ns = static_cast<int>(nmax);
+    for (int s = 0; s < ns; ++s) {
+        const int h = s & 1;
+        if (stdc > 0.0 && h == 0) philox16(a.seed, a.stream, ctr + static_cast<std::uint64_t>(s) * 8u, buf);
+        const double sd_ = static_cast<double>(s);
+        for (int g = 0; g < 4; ++g) {
+            if (nmaxg[g] <= sd_) continue;
+            const int o = 8 * g;
+            const v8d z = stdc > 0.0 ? normals8(buf + 16 * g + 8 * h) : splat(0.0);
+            const v8d wl = wv[g];
+            const v8d m = step_mean8<M>(c, g, wl, a);
+            const v8d dw = Additive ? m + load8(c.scstd + o) * z : m * (1.0 + stdc * z);
+            v8d v = wl + load8(c.dirf + o) * dw;
+            const v8d hi = load8(c.hi + o), lo = load8(c.lo + o);
+            v = vsel(v > hi, hi, v);
+            v = vsel(v < lo, lo, v);
+            wv[g] = vsel(n[g] > sd_, v, wl);
+        }
+    }
+    for (int g = 0; g < 4; ++g) store8(w + 8 * g, wv[g]);
+    return static_cast<std::int64_t>(tot);
+}
+
+// ---- row drivers ------------------------------------------------------------------------
+// Walks the samples and 32-column blocks of row i; full blocks work on the tile's memory in
+// place, the last partial block on zero-padded copies (padding lanes have no pulses).
+template <class Block>
+inline std::int64_t for_each_block(const PulseRowArgs& a, std::int64_t i, Block&& block) {
+    const std::int64_t C = a.C, R = a.R, nblk = pulse_blocks(C);
+    std::int64_t total = 0;
+    for (std::int64_t b = 0; b < a.batch; ++b) {
+        if (a.bl[b] == 0) continue;
+        const int sd = a.dsign[b * R + i];
+        const std::uint32_t dword = a.dbits[b * R + i];
+        if (sd == 0 || dword == 0u) continue;
+        const std::uint64_t sample_row = static_cast<std::uint64_t>(b * R + i) * static_cast<std::uint64_t>(nblk);
+        for (std::int64_t jb = 0; jb < nblk; ++jb) {
+            const std::int64_t j0 = jb * kLanes;
+            const int len = C - j0 < kLanes ? static_cast<int>(C - j0) : kLanes;
+            total += block(b, sd, dword, j0, len, sample_row + static_cast<std::uint64_t>(jb));
+        }
+    }
+    return total;
+}
+
+inline std::int64_t constant_row(const PulseRowArgs& a, std::int64_t i) {
+    const std::int64_t C = a.C;
+    return for_each_block(a, i, [&](std::int64_t b, int sd, std::uint32_t dword, std::int64_t j0, int len,
+                                    std::uint64_t blk) -> std::int64_t {
+        const std::int64_t k0 = i * C + j0;
+        const std::uint32_t* xw = a.xbits + b * C + j0;
+        const std::int8_t* xs = a.xsign + b * C + j0;
+        const std::uint64_t ctr = blk * 8u;
+        double sgn[kLanes];
+        if (len == kLanes) {
+            for (int l = 0; l < kLanes; ++l) sgn[l] = static_cast<double>(xs[l]);
+            return constant_block(a.W + k0, a.scale_up + k0, a.scale_down + k0, a.w_min + k0, a.w_max + k0, xw, sgn,
+                                  dword, sd, a.std_c2c, a.seed, a.stream, ctr);
+        }
+        double w[kLanes], su[kLanes], sdn[kLanes], lo[kLanes], hi[kLanes];
+        std::uint32_t xp[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            const bool in = l < len;
+            w[l] = in ? a.W[k0 + l] : 0.0;
+            su[l] = in ? a.scale_up[k0 + l] : 0.0;
+            sdn[l] = in ? a.scale_down[k0 + l] : 0.0;
+            lo[l] = in ? a.w_min[k0 + l] : 0.0;
+            hi[l] = in ? a.w_max[k0 + l] : 0.0;
+            xp[l] = in ? xw[l] : 0u;
+            sgn[l] = in ? static_cast<double>(xs[l]) : 0.0;
+        }
+        const std::int64_t t = constant_block(w, su, sdn, lo, hi, xp, sgn, dword, sd, a.std_c2c, a.seed, a.stream, ctr);
+        for (int l = 0; l < len; ++l) a.W[k0 + l] = w[l];
+        return t;
+    });
+}
+
+template <int M, bool Additive>
+inline std::int64_t per_pulse_row_t(const PulseRowArgs& a, std::int64_t i) {
+    const std::int64_t C = a.C;
+    return for_each_block(a, i, [&](std::int64_t b, int sd, std::uint32_t dword, std::int64_t j0, int len,
+                                    std::uint64_t blk) -> std::int64_t {
+        const std::int64_t k0 = i * C + j0;
+        const std::uint64_t ctr = blk * static_cast<std::uint64_t>(kLanes) * 8u;
+        double w[kLanes];
+        std::uint32_t xp[kLanes];
+        std::int8_t sp[kLanes];
+        for (int l = 0; l < kLanes; ++l) {
+            const bool in = l < len;
+            w[l] = in ? a.W[k0 + l] : 0.0;
+            xp[l] = in ? a.xbits[b * C + j0 + l] : 0u;
+            sp[l] = in ? a.xsign[b * C + j0 + l] : std::int8_t{0};
+        }
+        const std::int64_t t = pulse_block<M, Additive>(w, xp, sp, dword, sd, a, k0, len, ctr);
+        for (int l = 0; l < len; ++l) a.W[k0 + l] = w[l];
+        return t;
+    });
+}
+
+inline std::int64_t per_pulse_row(const PulseRowArgs& a, std::int64_t i) {
+    const bool additive = (a.model == 1 || a.model == 2) && !a.mult_noise;
+    switch (a.model) {
+        case 0: return per_pulse_row_t<0, false>(a, i);
+        case 1: return additive ? per_pulse_row_t<1, true>(a, i) : per_pulse_row_t<1, false>(a, i);
+        case 2: return additive ? per_pulse_row_t<2, true>(a, i) : per_pulse_row_t<2, false>(a, i);
+        case 3: return per_pulse_row_t<3, false>(a, i);
+        case 4: return per_pulse_row_t<4, false>(a, i);
+        default: return per_pulse_row_t<5, false>(a, i);
+    }
+}
+
+}  // namespace PNNKIT_PULSE_NS
+}  // namespace crossbar
+}  // namespace pnnkit
+
+#pragma GCC diagnostic pop
