@@ -6,11 +6,14 @@ BL management, for a ConstantStep device (aihwkit defaults) and an ExpStep devic
 * a vectorized numpy implementation of the same stochastic update (bit-packed pulse trains,
   numpy popcount, per-sample loop; for ExpStep a per-pulse loop, timed on ``--ref-batch``
   samples and scaled to the full batch), and
-* aihwkit 1.2.0's CPU tile, which does not install here: the issue's figure of about 7 s per
-  step on one core of this kind of machine is used (``--aihwkit-s``).
+* aihwkit 1.2.0's CPU tile (``AnalogTile`` with ``SingleRPUConfig`` and the device's aihwkit
+  defaults, update management and BL management on, ``torch.set_num_threads(1)``), timed in
+  the same process when aihwkit imports; otherwise the issue's figure of about 7 s per step on
+  one core of this kind of machine (``--aihwkit-s``).
 
 Prints medians of wall time and of process CPU time (the machine is shared; CPU time is the
-fairer single-thread figure), the ratios, and writes JSON with ``--json PATH``.
+fairer single-thread figure), the ratios, and writes JSON with ``--json PATH``. The pnnkit row
+kernels use the widest SIMD copy of this CPU (``PNNKIT_PULSE_ISA=avx2|generic`` to compare).
 
     python bench/crossbar_update.py [--size 512] [--batch 256] [--threads 1,2] [--json out.json]
 """
@@ -25,6 +28,7 @@ import time
 
 import numpy as np
 import pnnkit
+from pnnkit import _core
 from pnnkit.crossbar import devices as D
 from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig
 
@@ -62,6 +66,28 @@ def numpy_update(w: np.ndarray, dev: dict, x: np.ndarray, d: np.ndarray, lr: flo
                 y_dn = np.maximum(1 - dev["A_down"] * np.exp(-dev["g_down"] * z), 0)
                 step = np.where(up, su * y_up, -sdn * y_dn) * (1 + std * rng.standard_normal(n.shape))
                 np.clip(np.where(active, w + step, w), wmin, wmax, out=w)
+
+
+def aihwkit_update_s(name: str, n: int, x: np.ndarray, d: np.ndarray, lr: float,
+                     repeats: int) -> tuple[float, float] | None:
+    """(median wall s, median CPU s) of one aihwkit 1.2 ``AnalogTile.update``; None without aihwkit."""
+    try:
+        import torch
+        from aihwkit.simulator.configs import ConstantStepDevice, ExpStepDevice, SingleRPUConfig
+        from aihwkit.simulator.tiles import AnalogTile
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    cfg = SingleRPUConfig(device=ConstantStepDevice() if name == "constant" else ExpStepDevice())
+    cfg.update.desired_bl = 31
+    cfg.update.update_management = True
+    cfg.update.update_bl_management = True
+    tile = AnalogTile(n, n, cfg)  # out_size, in_size
+    tile.set_learning_rate(lr)
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    dt = torch.from_numpy(np.ascontiguousarray(d, dtype=np.float32))
+    tile.update(xt, dt)  # warm-up
+    return timed(lambda: tile.update(xt, dt), repeats)
 
 
 def timed(fn, repeats: int) -> tuple[float, float]:
@@ -114,22 +140,30 @@ def main() -> None:
                                                name), 1)
         row["numpy_wall_s"] = wall * args.batch / nb
         row["numpy_cpu_s"] = cpu * args.batch / nb
-        row["aihwkit_1t_s_reference"] = args.aihwkit_s
+        aihw = aihwkit_update_s(name, n, x, d, args.lr, args.repeats)
+        if aihw is not None:
+            row["aihwkit_1t_wall_s"], row["aihwkit_1t_cpu_s"] = aihw
+        aihw_s = aihw[1] if aihw is not None else args.aihwkit_s
         one = row["pnnkit_1t_cpu_s"]
-        print(f"\n{name} device: {n}x{n} tile, batch {args.batch}, lr {args.lr}, "
+        print(f"\n{name} device ({_core.pulse_kernel_isa()} row kernels): {n}x{n} tile, batch {args.batch}, "
+              f"lr {args.lr}, "
               f"{row['coincidences_per_step'] / (n * n * args.batch):.1f} coincidences per crosspoint and sample")
         for k, v in row.items():
             print(f"  {k:28s} {v:10.4f}")
         print(f"  speed-up vs numpy (1 thread, CPU time)  : {row['numpy_cpu_s'] / one:8.1f}x")
-        print(f"  speed-up vs aihwkit ~{args.aihwkit_s:.0f} s (1 thread, CPU): {args.aihwkit_s / one:8.1f}x")
+        what = "aihwkit 1.2 measured" if aihw is not None else f"aihwkit ~{args.aihwkit_s:.0f} s (issue figure)"
+        print(f"  speed-up vs {what}, pnnkit 1 thread (CPU time): {aihw_s / one:8.1f}x")
         if "pnnkit_2t_wall_s" in row:
+            if aihw is not None:
+                print(f"  speed-up vs aihwkit 1.2 (wall), pnnkit 2 threads: {aihw[0] / row['pnnkit_2t_wall_s']:8.1f}x")
             speedup = row['pnnkit_1t_wall_s'] / row['pnnkit_2t_wall_s']
             print(f"  2 threads vs 1 (wall)                  : {speedup:8.2f}x")
         results[name] = row
     pnnkit.set_num_threads(2)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"args": vars(args), "results": results, "build": pnnkit.build_info()}, fh, indent=1)
+            json.dump({"args": vars(args), "results": results, "build": pnnkit.build_info(),
+                       "pulse_kernel_isa": _core.pulse_kernel_isa()}, fh, indent=1)
 
 
 if __name__ == "__main__":
