@@ -11,7 +11,7 @@ import typing
 import numpy
 import numpy.typing
 
-__all__: list[str] = ['BoundManagement', 'CrossbarIOParams', 'CrossbarTileSplit', 'DeviceParams', 'DiffractiveStack128', 'DiffractiveStack64', 'DiodeNetwork', 'MziNonideality', 'NoiseManagement', 'PCMParams', 'PulsedTile', 'ResistorNetwork', 'StepModel', 'compiled_substrates', 'crossbar_kernel_isa', 'crossbar_read', 'crossbar_set_kernel_isa', 'eo_activation', 'eo_activation_vjp', 'get_num_threads', 'has_openmp', 'hopfield_energy', 'hopfield_param_grad', 'hopfield_relax', 'mzi_coupler_angles', 'mzi_decompose', 'mzi_effective_phases', 'mzi_forward', 'mzi_geometry', 'mzi_insitu_gradient', 'mzi_vjp', 'normal_from_bits', 'optics_band_limit_frequency', 'optics_detect', 'optics_detect_vjp', 'optics_detector_noise', 'optics_propagate', 'optics_transfer_function', 'pcm_drift', 'pcm_program', 'philox4x32', 'philox_normal', 'philox_uniform', 'set_num_threads']
+__all__: list[str] = ['BoundManagement', 'CrossbarIOParams', 'CrossbarTileSplit', 'DeviceParams', 'DiffractiveStack128', 'DiffractiveStack64', 'DiodeNetwork', 'MziNonideality', 'NoiseManagement', 'PCMParams', 'PulsedTile', 'ResistorNetwork', 'StepModel', 'compiled_substrates', 'crossbar_kernel_isa', 'crossbar_read', 'crossbar_set_kernel_isa', 'eo_activation', 'eo_activation_vjp', 'get_num_threads', 'has_openmp', 'hopfield_energy', 'hopfield_param_grad', 'hopfield_relax', 'mzi_coupler_angles', 'mzi_decompose', 'mzi_effective_phases', 'mzi_forward', 'mzi_geometry', 'mzi_insitu_gradient', 'mzi_vjp', 'normal_from_bits', 'optics_band_limit_frequency', 'optics_detect', 'optics_detect_vjp', 'optics_detector_noise', 'optics_propagate', 'optics_transfer_function', 'pcm_drift', 'pcm_program', 'philox4x32', 'philox_normal', 'philox_uniform', 'pulse_kernel_exp', 'pulse_kernel_isa', 'set_num_threads']
 class NoiseManagement:
     """
     Input scaling before the DAC.
@@ -533,9 +533,9 @@ class PulsedTile:
         ...
     def set_weights(self, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
         ...
-    def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], d: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lr: typing.SupportsFloat | typing.SupportsIndex, desired_bl: typing.SupportsInt | typing.SupportsIndex = 31, update_management: bool = True, update_bl_management: bool = True, pulse_type: typing.SupportsInt | typing.SupportsIndex = 0, aggregate_constant: bool = True) -> dict:
+    def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], d: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lr: typing.SupportsFloat | typing.SupportsIndex, desired_bl: typing.SupportsInt | typing.SupportsIndex = 31, update_management: bool = True, update_bl_management: bool = True, pulse_type: typing.SupportsInt | typing.SupportsIndex = 0, aggregate_constant: bool = True, kernel: str = 'auto') -> dict:
         """
-        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count.
+        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'.
         """
     @property
     def cols(self) -> int:
@@ -810,6 +810,14 @@ def philox_normal(seed: typing.SupportsInt | typing.SupportsIndex, stream: typin
 def philox_uniform(seed: typing.SupportsInt | typing.SupportsIndex, stream: typing.SupportsInt | typing.SupportsIndex, n: typing.SupportsInt | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
     """
     n uniforms in (0, 1) from Philox4x32-10 keyed by (seed, stream).
+    """
+def pulse_kernel_exp(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], kernel: str = 'auto') -> numpy.typing.NDArray[numpy.float64]:
+    """
+    The row kernels' polynomial exp (for its accuracy test).
+    """
+def pulse_kernel_isa() -> str:
+    """
+    Instruction set of the pulsed-update row kernels used by default (avx512, avx2 or generic).
     """
 def set_num_threads(n: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
