@@ -330,3 +330,23 @@ def test_property_kcl_on_random_graphs(n, extra, n_clamped, seed):
     np.testing.assert_allclose(
         v, _dense_solve(n, edges, g, cl, vc, cur), atol=1e-9 * max(1.0, np.abs(v).max())
     )
+
+
+def test_drn_layer_groups_match_node_by_node_coordinate_descent():
+    # In a DRN the nodes of a layer share their neighbour lists, so the C++ sweep updates them in
+    # groups sharing each neighbour load; every node must still see exactly the node-wise iterates.
+    import warnings
+
+    from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork
+
+    model = DeepResistiveNetwork((6, 9, 5), seed=1)
+    x = np.random.default_rng(4).uniform(size=(40, 6))
+    vc = model.input_voltages(x)
+    net = model.network
+    ref = CoordinateDescentReference(
+        model.n_nodes, model.edges, net.conductance_S, net.clamped_nodes, net.lower_V, net.upper_V
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = net.solve(vc, max_sweeps=7, tol_V=1e-300)
+    np.testing.assert_allclose(got, ref.solve(vc, 7), atol=1e-12)

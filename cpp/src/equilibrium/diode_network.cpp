@@ -24,12 +24,39 @@ constexpr int kVecs = int(kBlock / 8);
 inline __attribute__((always_inline)) V8 load8(const double* p) { return *reinterpret_cast<const V8u*>(p); }
 inline __attribute__((always_inline)) void store8(double* p, V8 v) { *reinterpret_cast<V8u*>(p) = v; }
 
+// a[g] += sum_k w_g[k] V[nbr[k]] for the G nodes of a group (shared neighbour list nbr, len entries).
+template <int G>
+inline __attribute__((always_inline)) void accumulate_group(const std::int64_t* nbr, std::int64_t len,
+                                                            const double* const* w, const double* V,
+                                                            V8 (*a)[kVecs]) {
+    for (std::int64_t k = 0; k < len; ++k) {
+        const double* vn = V + nbr[k] * kBlock;
+        V8 x[kVecs];
+        for (int i = 0; i < kVecs; ++i) x[i] = load8(vn + i * 8);
+        for (int gi = 0; gi < G; ++gi) {
+            const double wk = w[gi][k];
+            for (int i = 0; i < kVecs; ++i) a[gi][i] += wk * x[i];
+        }
+    }
+}
+inline __attribute__((always_inline)) void accumulate_any(int G, const std::int64_t* nbr, std::int64_t len,
+                                                          const double* const* w, const double* V,
+                                                          V8 (*a)[kVecs]) {
+    switch (G) {
+        case 4: accumulate_group<4>(nbr, len, w, V, a); break;
+        case 3: accumulate_group<3>(nbr, len, w, V, a); break;
+        case 2: accumulate_group<2>(nbr, len, w, V, a); break;
+        default: accumulate_group<1>(nbr, len, w, V, a); break;
+    }
+}
+
 // Everything one block of samples needs (the solver's arrays and the call's arguments).
 struct BlockJob {
     const ResistorGraph& g;
     const std::vector<std::int64_t>&row_ptr, &row_free_end, &nbr;
     const std::vector<double>&wt, &lower, &upper, &inv_den;
     const std::vector<std::int64_t>& nudge_of;
+    const std::vector<int>&free_group, &clamped_group;
     const double* v_clamped;
     const double* currents;
     const std::int64_t* nudge_nodes;
@@ -84,41 +111,48 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 cst[f * kBlock + s] = c0;
             }
         }
-        for (std::int64_t f = 0; f < nf; ++f) {  // constant currents from the clamped neighbours
-            V8 a[kVecs];
-            for (int i = 0; i < kVecs; ++i) a[i] = load8(&cst[f * kBlock + i * 8]);
-            for (std::int64_t k = row_free_end[f]; k < row_ptr[f + 1]; ++k) {
-                const double w = wt[k];
-                const double* vn = &V[nbr[k] * kBlock];
-                for (int i = 0; i < kVecs; ++i) a[i] += w * load8(vn + i * 8);
+        for (std::int64_t f = 0; f < nf;) {  // constant currents from the clamped neighbours
+            const int G = std::max(1, job.clamped_group[f]);
+            V8 a[4][kVecs];
+            const double* w[4];
+            for (int gi = 0; gi < G; ++gi) {
+                w[gi] = &wt[row_free_end[f + gi]];
+                for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f + gi) * kBlock + i * 8]);
             }
-            for (int i = 0; i < kVecs; ++i) store8(&cst[f * kBlock + i * 8], a[i]);
+            accumulate_any(G, &nbr[row_free_end[f]], row_ptr[f + 1] - row_free_end[f], w, V.data(), a);
+            for (int gi = 0; gi < G; ++gi)
+                for (int i = 0; i < kVecs; ++i) store8(&cst[(f + gi) * kBlock + i * 8], a[gi][i]);
+            f += G;
         }
         std::int64_t sweep = 0;
         double change = 0.0;
         while (sweep < max_sweeps) {
             ++sweep;
             for (std::int64_t s = 0; s < kBlock; ++s) chg[s] = 0.0;
-            for (std::int64_t f = 0; f < nf; ++f) {
-                const std::int64_t node = g.free_nodes[f];
+            for (std::int64_t f0 = 0; f0 < nf;) {
                 // the samples of the block in kVecs explicit vectors: an auto-vectorizer may instead
                 // interchange the loops and gather across neighbours
-                V8 a[kVecs];
-                for (int i = 0; i < kVecs; ++i) a[i] = load8(&cst[f * kBlock + i * 8]);
-                for (std::int64_t k = row_ptr[f]; k < row_free_end[f]; ++k) {
-                    const double w = wt[k];
-                    const double* vn = &V[nbr[k] * kBlock];
-                    for (int i = 0; i < kVecs; ++i) a[i] += w * load8(vn + i * 8);
+                const int G = std::max(1, job.free_group[f0]);
+                V8 a[4][kVecs];
+                const double* w[4];
+                for (int gi = 0; gi < G; ++gi) {
+                    w[gi] = &wt[row_ptr[f0 + gi]];
+                    for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f0 + gi) * kBlock + i * 8]);
                 }
-                for (int i = 0; i < kVecs; ++i) store8(acc + i * 8, a[i]);
-                const double lo = lower[node], hi = upper[node], id = inv_den[f];
-                double* vf = &V[node * kBlock];
-                for (std::int64_t s = 0; s < kBlock; ++s) {
-                    const double v = std::min(std::max(acc[s] * id, lo), hi);
-                    const double d = std::abs(v - vf[s]);
-                    chg[s] = chg[s] > d ? chg[s] : d;
-                    vf[s] = v;
+                accumulate_any(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V.data(), a);
+                for (int gi = 0; gi < G; ++gi) {
+                    const std::int64_t f = f0 + gi, node = g.free_nodes[f];
+                    for (int i = 0; i < kVecs; ++i) store8(acc + i * 8, a[gi][i]);
+                    const double lo = lower[node], hi = upper[node], id = inv_den[f];
+                    double* vf = &V[node * kBlock];
+                    for (std::int64_t s = 0; s < kBlock; ++s) {
+                        const double v = std::min(std::max(acc[s] * id, lo), hi);
+                        const double d = std::abs(v - vf[s]);
+                        chg[s] = chg[s] > d ? chg[s] : d;
+                        vf[s] = v;
+                    }
                 }
+                f0 += G;
             }
             change = 0.0;
             for (std::int64_t s = 0; s < kBlock; ++s) {
@@ -230,6 +264,38 @@ void DiodeNetwork::build_rows() {
         if (fa >= 0) put(fa, b, g_[e]);
         if (fb >= 0) put(fb, a, g_[e]);
     }
+    // Groups of consecutive free nodes with identical neighbour lists (e.g. one layer of a DRN).
+    auto same = [&](std::int64_t f, std::int64_t h, bool free_part) {
+        const std::int64_t a0 = free_part ? row_ptr_[f] : row_free_end_[f];
+        const std::int64_t a1 = free_part ? row_free_end_[f] : row_ptr_[f + 1];
+        const std::int64_t c0 = free_part ? row_ptr_[h] : row_free_end_[h];
+        const std::int64_t c1 = free_part ? row_free_end_[h] : row_ptr_[h + 1];
+        if (a1 - a0 != c1 - c0) return false;
+        for (std::int64_t k = 0; k < a1 - a0; ++k)
+            if (nbr_[a0 + k] != nbr_[c0 + k]) return false;
+        return true;
+    };
+    auto is_nbr = [&](std::int64_t f, std::int64_t node) {  // node among f's free neighbours
+        for (std::int64_t k = row_ptr_[f]; k < row_free_end_[f]; ++k)
+            if (nbr_[k] == node) return true;
+        return false;
+    };
+    free_group_.assign(nf, 0);
+    clamped_group_.assign(nf, 0);
+    for (int part = 0; part < 2; ++part) {
+        std::vector<int>& grp = part == 0 ? free_group_ : clamped_group_;
+        for (std::int64_t f = 0; f < nf;) {
+            int G = 1;
+            while (G < 4 && f + G < nf && same(f, f + G, part == 0)) {
+                bool coupled = false;  // never group two nodes that are neighbours (sweep order matters)
+                for (int gi = 0; gi < G; ++gi) coupled = coupled || is_nbr(f + G, graph_.free_nodes[f + gi]);
+                if (coupled) break;
+                ++G;
+            }
+            grp[f] = G;
+            f += G;
+        }
+    }
 }
 
 DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* currents, const std::int64_t* nudge_nodes,
@@ -262,9 +328,9 @@ DiodeSolveStats DiodeNetwork::solve(const double* v_clamped, const double* curre
     std::vector<std::int64_t> block_sweeps(n_blocks, 0);
     std::vector<double> block_change(n_blocks, 0.0);
     std::vector<char> block_finite(n_blocks, 1);
-    BlockJob job{graph_,  row_ptr_,  row_free_end_, nbr_,   wt_,         lower_,       upper_,
-                 inv_den, nudge_of, v_clamped,     currents, nudge_nodes, n_nudge,      beta,
-                 targets, v_init,   batch,         max_sweeps, tol,       out};
+    BlockJob job{graph_,   row_ptr_,  row_free_end_, nbr_,          wt_,      lower_,      upper_,
+                 inv_den,  nudge_of,  free_group_,   clamped_group_, v_clamped, currents,  nudge_nodes,
+                 n_nudge,  beta,      targets,       v_init,         batch,    max_sweeps, tol, out};
     const Isa level = isa();
 #pragma omp parallel for schedule(static) num_threads(n_threads) if (n_blocks > 1)
     for (std::int64_t blk = 0; blk < n_blocks; ++blk) {

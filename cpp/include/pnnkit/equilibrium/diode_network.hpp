@@ -62,6 +62,10 @@ private:
     // Adjacency of the free nodes (CSR over free index): neighbour node id and conductance.
     std::vector<std::int64_t> row_ptr_, row_free_end_, nbr_;
     std::vector<double> wt_, diag_;
+    // Free nodes f..f+G-1 with the same free (resp. clamped) neighbours in the same order: G at f
+    // (<= 4), 0 inside a group. Their sums share each neighbour load; none neighbours another, so
+    // updating them together is still the Gauss-Seidel sweep, with the same arithmetic per node.
+    std::vector<int> free_group_, clamped_group_;
 };
 
 }  // namespace equilibrium
