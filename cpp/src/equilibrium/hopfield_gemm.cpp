@@ -26,6 +26,8 @@ struct S {
     typedef __m512 V;
     static constexpr int W = 16;
     static V aload(const T* p) { return _mm512_load_ps(p); }
+    static V load(const T* p) { return _mm512_loadu_ps(p); }
+    static unsigned nonzero(V a) { return _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_UQ); }
     static void store(T* p, V v) { _mm512_store_ps(p, v); }
     static V set1(T a) { return _mm512_set1_ps(a); }
     static V zero() { return _mm512_setzero_ps(); }
@@ -48,6 +50,8 @@ struct S {
     typedef __m512d V;
     static constexpr int W = 8;
     static V aload(const T* p) { return _mm512_load_pd(p); }
+    static V load(const T* p) { return _mm512_loadu_pd(p); }
+    static unsigned nonzero(V a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_NEQ_UQ); }
     static void store(T* p, V v) { _mm512_store_pd(p, v); }
     static V set1(T a) { return _mm512_set1_pd(a); }
     static V zero() { return _mm512_setzero_pd(); }
@@ -73,6 +77,10 @@ struct S {
     typedef __m256 V;
     static constexpr int W = 8;
     static V aload(const T* p) { return _mm256_load_ps(p); }
+    static V load(const T* p) { return _mm256_loadu_ps(p); }
+    static unsigned nonzero(V a) {
+        return unsigned(_mm256_movemask_ps(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+    }
     static void store(T* p, V v) { _mm256_store_ps(p, v); }
     static V set1(T a) { return _mm256_set1_ps(a); }
     static V zero() { return _mm256_setzero_ps(); }
@@ -105,6 +113,10 @@ struct S {
     typedef __m256d V;
     static constexpr int W = 4;
     static V aload(const T* p) { return _mm256_load_pd(p); }
+    static V load(const T* p) { return _mm256_loadu_pd(p); }
+    static unsigned nonzero(V a) {
+        return unsigned(_mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_NEQ_UQ)));
+    }
     static void store(T* p, V v) { _mm256_store_pd(p, v); }
     static V set1(T a) { return _mm256_set1_pd(a); }
     static V zero() { return _mm256_setzero_pd(); }
