@@ -53,7 +53,8 @@ def run_one(spec: str, data: DataSplit, x_val: np.ndarray, y_val: np.ndarray, ar
                                     transfer_every=args.transfer_every, columns_per_transfer=cols,
                                     gamma=args.gamma, max_pulses=args.max_pulses, chop_prob=args.chop_prob,
                                     zero_shift=args.zero_shift, refresh_every=args.refresh_every,
-                                    refresh_noise=args.refresh_noise, periphery=args.periphery)
+                                    refresh_noise=args.refresh_noise, periphery=args.periphery,
+                                    fast_lr=args.fast_lr)
         model = analog_mlp([n_in, args.hidden, data.n_classes], factory, seed=args.seed)
         opt = AnalogOptimizer(model, args.lr)
     val_curve: list[float] = []
@@ -88,6 +89,7 @@ def main() -> None:
     ap.add_argument("--transfer-every", type=int, default=1)
     ap.add_argument("--columns-per-transfer", type=int, default=None, help="default (hidden+1)//8")
     ap.add_argument("--gamma", type=float, default=0.0)
+    ap.add_argument("--fast-lr", type=float, default=None, help="Tiki-Taka family: lr onto A (default --lr)")
     ap.add_argument("--max-pulses", type=int, default=5)
     ap.add_argument("--chop-prob", type=float, default=0.1)
     ap.add_argument("--zero-shift", action="store_true", help="Tiki-Taka: symmetry-point reference for A")

@@ -60,3 +60,18 @@ def test_pulsed_read_through_the_periphery_model() -> None:
     np.testing.assert_allclose(tile.backward(exact[:5]), exact[:5] @ tile.weights, rtol=1e-5, atol=1e-5)
     with pytest.raises(TypeError, match="periphery"):
         ReadConfig(periphery={"out_noise": 0.06})
+
+
+def test_fast_lr_sets_the_learning_rate_onto_the_fast_array() -> None:
+    from pnnkit.training.tiki_taka import TTv2Cell
+
+    rng = np.random.default_rng(3)
+    x, g = rng.random((5, 12)), rng.standard_normal((5, 6))
+    cell = TTv2Cell(6, 12, "reram-like", fast_lr=0.7, transfer_every=1000, seed=4)
+    cell.update(x, g, 0.01)  # the SGD lr 0.01 must not reach A
+    ref = AnalogPulsedTile(6, 12, "reram-like", seed=4)
+    ref.set_weights(np.zeros((6, 12)))
+    ref.update(x, -g, 0.7)
+    np.testing.assert_array_equal(cell.A.weights, ref.weights)
+    with pytest.raises(ValueError, match="fast_lr"):
+        TTv2Cell(6, 12, "reram-like", fast_lr=-1.0)

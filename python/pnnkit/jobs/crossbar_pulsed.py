@@ -36,7 +36,7 @@ def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, puls
                       transfer_lr: float = 1.0, transfer_every: int = 1, columns_per_transfer: int = 1,
                       gamma: float = 0.0, max_pulses: int = 1, chop_prob: float = 0.1,
                       zero_shift: bool = False, refresh_every: int = 1, refresh_noise: float | None = None,
-                      periphery: bool = False) -> Callable[[int, int, int], Any]:
+                      periphery: bool = False, fast_lr: float | None = None) -> Callable[[int, int, int], Any]:
     """``f(out_size, in_size, seed) -> cell`` for one training method on tiles of preset ``device``.
 
     ``device="pcm-pair"`` is the PCM-like unipolar pair with refresh
@@ -53,7 +53,7 @@ def make_cell_factory(method: str, device: str, *, out_noise: float = 0.06, puls
     read = ReadConfig(out_noise=out_noise, periphery=IOParameters(out_noise=out_noise) if periphery else None)
     common: dict[str, Any] = {"pulse": pulse, "read": read}
     transfer = dict(transfer_lr=transfer_lr, transfer_every=transfer_every,
-                    columns_per_transfer=columns_per_transfer, zero_shift=zero_shift, **common)
+                    columns_per_transfer=columns_per_transfer, zero_shift=zero_shift, fast_lr=fast_lr, **common)
 
     def make(out_size: int, in_size: int, seed: int) -> Any:
         if device == PCM_PAIR:
@@ -89,6 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--transfer-every", type=int, default=1, help="mini-batches between column transfers")
     g.add_argument("--columns-per-transfer", type=int, default=None,
                    help="columns of A read per transfer (default: 1/8 of the columns)")
+    g.add_argument("--fast-lr", type=float, default=None,
+                   help="Tiki-Taka family: learning rate of the gradient onto the fast array (default: --lr)")
     g.add_argument("--gamma", type=float, default=0.0, help="tiki-taka: W = gamma*A + C")
     g.add_argument("--max-pulses", type=int, default=None,
                    help="ttv2 / mixed precision: most pulses written per device per transfer")
@@ -117,7 +119,7 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
         transfer_lr=transfer_lr, transfer_every=args.transfer_every,
         columns_per_transfer=args.columns_per_transfer or cols, gamma=args.gamma, max_pulses=max_pulses,
         chop_prob=args.chop_prob, zero_shift=args.zero_shift, refresh_every=args.refresh_every,
-        refresh_noise=args.refresh_noise, periphery=args.periphery)
+        refresh_noise=args.refresh_noise, periphery=args.periphery, fast_lr=args.fast_lr)
     model = analog_mlp([n_in, hidden, data.n_classes], factory, seed=args.seed)
     opt = AnalogOptimizer(model, lr)
     hist = nn.fit(model, nn.SoftmaxCrossEntropy(), opt, data.x_train, data.y_train, epochs=epochs,
@@ -132,5 +134,5 @@ def run(args: argparse.Namespace, data: DataSplit, progress: Callable[[int, int,
               "columns_per_transfer": args.columns_per_transfer or cols, "gamma": args.gamma,
               "max_pulses": max_pulses, "zero_shift": args.zero_shift,
               "refresh_every": args.refresh_every, "refresh_noise": args.refresh_noise,
-              "periphery": args.periphery}
+              "periphery": args.periphery, "fast_lr": args.fast_lr}
     return {"model": model, "history": hist, "results": results, "config": config}

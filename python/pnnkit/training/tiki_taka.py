@@ -40,13 +40,15 @@ class _TransferBase:
     def __init__(self, out_size: int, in_size: int, device: PulsedDevice | str, *,
                  slow_device: PulsedDevice | str | None = None, transfer_lr: float = 1.0, transfer_every: int = 1,
                  columns_per_transfer: int = 1, pulse: PulseConfig | None = None, read: ReadConfig | None = None,
-                 zero_shift: bool = False, seed: int = 0) -> None:
+                 zero_shift: bool = False, fast_lr: float | None = None, seed: int = 0) -> None:
         self.A = AnalogPulsedTile(out_size, in_size, device, pulse=pulse, read=read, seed=seed)
         self.C = AnalogPulsedTile(out_size, in_size, slow_device if slow_device is not None else device,
                                   pulse=pulse, read=read, seed=seed + 7919)
         self.transfer_lr = _positive("transfer_lr", transfer_lr)
         self.transfer_every = _count("transfer_every", transfer_every)
         self.columns_per_transfer = _count("columns_per_transfer", columns_per_transfer)
+        # aihwkit's fast_lr: the learning rate of the gradient onto A, independent of the SGD lr
+        self.fast_lr = None if fast_lr is None else _positive("fast_lr", fast_lr)
         self.in_size, self.out_size = in_size, out_size
         self._col = 0
         self._n_updates = 0
@@ -78,7 +80,7 @@ class _TransferBase:
         return e, self.A.forward(e) - self.A_ref[:, cols].T
 
     def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
-        self.A.update(x, -grad_out, lr)
+        self.A.update(x, -grad_out, self.fast_lr if self.fast_lr is not None else lr)
         _between_steps(self.A)
         _between_steps(self.C)
 
