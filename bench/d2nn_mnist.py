@@ -43,7 +43,8 @@ FINETUNE = ("pat", "pat-cal", "pat-realign", "insitu")
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=2, help="in-silico epochs")
-    ap.add_argument("--pat-epochs", type=int, default=1, help="stage-3 epochs (from the in-silico phases); 0 skips")
+    ap.add_argument("--pat-epochs", type=int, default=1,
+                    help="stage-3 epochs (from the in-silico phases); 0 skips (pat-realign: calibrates only)")
     ap.add_argument("--n-train", type=int, default=8000, help="training images used (first n of the split)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.1)
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     out["insilico_deployed_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
     log(f"in-silico deployed to chip: {out['insilico_deployed_test_acc']:.4f} (shifts {out['chip_shifts_px']})")
 
-    if args.pat_epochs < 1:
+    if args.pat_epochs < 1 and "pat-realign" not in args.finetune:
         return 0
     # 3. fine-tuning on the chip, each method from the in-silico phases
     for method in args.finetune:
@@ -142,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 chip.set_mode("physical")
                 out["realigned_deployed_test_acc"] = accuracy(chip, data.x_test, data.y_test, batch_size=256)
                 log(f"realigned (calibrated, masks re-registered) deployed: {out['realigned_deployed_test_acc']:.4f}")
+        if args.pat_epochs < 1:  # pat-realign with no training: calibration and re-registration only
+            continue
         chip.queries.clear()
         fn = train_insitu if method == "insitu" else train_pat
         fn(chip, SoftmaxCrossEntropy(), Adam(chip, lr=args.pat_lr), x, y, epochs=args.pat_epochs,
