@@ -191,7 +191,12 @@ void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std:
 template <typename T>
 int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, const std::vector<T*>& states,
                     const T* y, const RelaxOptions<T>& opt, const RelaxOutputs<T>& out, int n_threads) {
+    // The packed weights of the previous call on this thread: their pages stay mapped.
+    static thread_local detail::Panels<T> w1_cache;
+    static thread_local detail::AlignedBuf<T> wt_cache;
     detail::Relax2Job<T> job;
+    job.w1 = std::move(w1_cache);
+    job.wt = std::move(wt_cache);
     job.x = x;
     job.batch = batch;
     job.n0 = net.sizes[0];
@@ -226,6 +231,8 @@ int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, c
         const std::int64_t rows = std::min(kRowBlock, batch - r0);
         if (!relax2_block(job, r0, rows, block_updates[k])) finite = false;
     }
+    w1_cache = std::move(job.w1);
+    wt_cache = std::move(job.wt);
     PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
                                         "(non-finite x, y, weights or biases?)");
     return *std::max_element(block_updates.begin(), block_updates.end());

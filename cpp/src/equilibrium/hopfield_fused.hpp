@@ -35,7 +35,7 @@ struct AlignedBuf {
     std::unique_ptr<T, Free> ptr;
     std::int64_t size = 0;
     void reset(std::int64_t n) {
-        if (n <= size) return;
+        if (ptr && n <= size) return;  // (a moved-from buffer has no ptr)
         const std::size_t bytes = ((static_cast<std::size_t>(n) * sizeof(T) + 63) / 64) * 64;
         void* p = std::aligned_alloc(64, bytes);
         if (!p) throw std::bad_alloc();
