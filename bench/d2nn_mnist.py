@@ -12,7 +12,9 @@
 
     nice python bench/d2nn_mnist.py --epochs 4 --cosine --no-pad --json d2nn.json
     nice python bench/d2nn_mnist.py --epochs 2 --cosine --no-pad --finetune insitu --save-twin twin.npz
-    nice python bench/d2nn_mnist.py --no-pad --load-twin twin.npz --finetune pat insitu --calibrate
+    nice python bench/d2nn_mnist.py --no-pad --load-twin twin.npz --finetune pat-cal insitu pat
+    nice python bench/d2nn_mnist.py --no-pad --load-twin twin.npz --finetune pat-realign --pat-lr 0.002
+    nice python bench/d2nn_mnist.py --load-twin twin_pad.npz --finetune pat-realign --pat-epochs 0
 
 ``--no-pad`` (circular 200 x 200 steps, band-limited) is ~2.5x cheaper than the linear 400 x 400
 default; the preset itself pads.
