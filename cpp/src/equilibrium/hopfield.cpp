@@ -162,11 +162,10 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
     return true;
 }
 
-// W (k x n, row-major) and bias (n) into aligned column panels of nr (zero-padded), panels split
-// between threads (a copy: the result does not depend on the split).
+// W (k x n, row-major) and bias (n) into aligned column panels of nr (zero-padded). Serial: a copy
+// of ~1.5 MB is cheap, and one parallel region less is one barrier less on a busy machine.
 template <typename T>
-void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std::int64_t nr, detail::Panels<T>& P,
-                 int n_threads) {
+void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std::int64_t nr, detail::Panels<T>& P) {
     P.k = k;
     P.n = n;
     P.nr = nr;
@@ -174,7 +173,6 @@ void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std:
     P.data.reset(P.panels * k * nr);
     P.bias.reset(P.panels * nr);
     T* dst0 = P.data.data();
-#pragma omp parallel for schedule(static) num_threads(n_threads)
     for (std::int64_t jp = 0; jp < P.panels; ++jp) {
         const std::int64_t j0 = jp * nr, nj = std::min(nr, n - j0);
         T* dst = dst0 + jp * k * nr;
@@ -202,7 +200,7 @@ int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, c
     job.n0 = net.sizes[0];
     job.n1 = net.sizes[1];
     job.n2 = net.sizes[2];
-    pack_panels(net.W[0], net.b[0], job.n0, job.n1, relax2_panel_width<T>(), job.w1, n_threads);
+    pack_panels(net.W[0], net.b[0], job.n0, job.n1, relax2_panel_width<T>(), job.w1);
     const std::int64_t ld = job.w1.padded_n();
     job.wt.reset(job.n2 * ld);
     for (std::int64_t j = 0; j < job.n2; ++j)
