@@ -174,6 +174,13 @@ inline v8d vsel(v8l m, v8d a, v8d b) {
     return reinterpret_cast<v8d>((reinterpret_cast<v8l>(a) & m) | (reinterpret_cast<v8l>(b) & ~m));
 #endif
 }
+// Lane comparisons as all-ones/zero masks.
+inline v8l vlt(v8d a, v8d b) { return a < b; }
+inline v8l vgt(v8d a, v8d b) { return a > b; }
+inline v8l veq(v8d a, v8d b) { return a == b; }
+inline v8l vlt(v8d a, double b) { return vlt(a, splat(b)); }
+inline v8l vgt(v8d a, double b) { return vgt(a, splat(b)); }
+inline v8l veq(v8d a, double b) { return veq(a, splat(b)); }
 inline bool any8(v8l m) {
     std::int64_t r = 0;
     for (int t = 0; t < 8; ++t) r |= m[t];
@@ -206,8 +213,8 @@ inline v8d sqrt8(v8d x) {
 // assembled in the exponent bits. Within a few ulp of the correctly rounded exp (tested to
 // 1e-15 relative). x is clamped to [-708, 708] (the step models only use |x| < 50).
 inline v8d exp8(v8d x) {
-    x = vsel(x < -708.0, splat(-708.0), x);
-    x = vsel(x > 708.0, splat(708.0), x);
+    x = vsel(vlt(x, -708.0), splat(-708.0), x);
+    x = vsel(vgt(x, 708.0), splat(708.0), x);
     const v8d shift = splat(6755399441055744.0);  // 1.5 * 2^52: adding it rounds to an integer
     const v8d t = x * 1.4426950408889634 + shift;
     const v8d k = t - shift;
@@ -241,7 +248,7 @@ inline v8d log8(v8d x) {
     v8d m = reinterpret_cast<v8d>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
     // the biased exponent as a double without a 64-bit integer conversion (none in AVX2)
     v8d e = reinterpret_cast<v8d>((bits >> 52) | 0x4330000000000000ull) - 4503599627371519.0;  // 2^52 + 1023
-    const v8l big = m > 1.4142135623730951;
+    const v8l big = vgt(m, 1.4142135623730951);
     m = vsel(big, m * 0.5, m);
     e = vsel(big, e + 1.0, e);
     const v8d s = (m - 1.0) / (m + 1.0), s2 = s * s;
@@ -271,10 +278,10 @@ inline v8d normals8(const std::uint32_t* words) {
     const v8d q = p - 0.5, r = q * q;
     v8d z = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q /
             (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
-    const v8l lower = p < kAcklamLow;
-    const v8l tail = lower | (p > 1.0 - kAcklamLow);
+    const v8l lower = vlt(p, kAcklamLow);
+    const v8l tail = lower | vgt(p, 1.0 - kAcklamLow);
     if (!any8(tail)) return z;
-    const v8d pt = vsel(p < 0.5, p, 1.0 - p);
+    const v8d pt = vsel(vlt(p, 0.5), p, 1.0 - p);
     const v8d qt = sqrt8(-2.0 * log8(pt));
     v8d zt = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6) /
              ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
@@ -324,12 +331,12 @@ inline std::int64_t constant_block(double* w, const double* su, const double* sd
     for (int c = 0; c < 4; ++c) {
         const v8d z = noisy ? normals8(buf + 16 * c) : splat(0.0);
         const v8d dir = load8(xs + 8 * c) * sdd;
-        const v8d s = vsel(dir > 0.0, load8(su + 8 * c), load8(sdn + 8 * c));
+        const v8d s = vsel(vgt(dir, 0.0), load8(su + 8 * c), load8(sdn + 8 * c));
         const v8d delta = s * (n[c] + std_c2c * sqrt8(n[c]) * z);
         v8d v = load8(w + 8 * c) + dir * delta;
         const v8d h = load8(hi + 8 * c), l = load8(lo + 8 * c);
-        v = vsel(v > h, h, v);
-        v = vsel(v < l, l, v);
+        v = vsel(vgt(v, h), h, v);
+        v = vsel(vlt(v, l), l, v);
         store8(w + 8 * c, v);
     }
     return static_cast<std::int64_t>(tot);
@@ -369,20 +376,20 @@ inline v8d step_mean8(const Lanes& c, int g, v8d w, const PulseRowArgs& a) {
         return sc;
     } else if constexpr (M == 1 || M == 2) {  // Linear, SoftBounds: s * max(1 + slope*w, 0)
         const v8d f = 1.0 + load8(c.p1 + o) * w;
-        return sc * vsel(f > 0.0, f, splat(0.0));
+        return sc * vsel(vgt(f, 0.0), f, splat(0.0));
     } else if constexpr (M == 3) {  // Exp: s * max(1 - A*exp(g*(2*w/range*a + b)), 0)
         const v8d zz = w * load8(c.p1 + o) + a.es_b;
         const v8d y = 1.0 - load8(c.p2 + o) * exp8(load8(c.p3 + o) * zz);
-        return sc * vsel(y > 0.0, y, splat(0.0));
+        return sc * vsel(vgt(y, 0.0), y, splat(0.0));
     } else if constexpr (M == 4) {  // Pow: s * clamp((w - edge)*(+-1/range), 0, 1)^gamma
         v8d r = (w - load8(c.p1 + o)) * load8(c.p2 + o);
-        r = vsel(r < 0.0, splat(0.0), r);
-        r = vsel(r > 1.0, splat(1.0), r);
+        r = vsel(vlt(r, 0.0), splat(0.0), r);
+        r = vsel(vgt(r, 1.0), splat(1.0), r);
         const v8d gexp = load8(c.p3 + o);
-        const v8d pw = exp8(gexp * log8(vsel(r > 1e-300, r, splat(1e-300))));
+        const v8d pw = exp8(gexp * log8(vsel(vgt(r, 1e-300), r, splat(1e-300))));
         // pow(0, g) = 0 for g > 0 and 1 for g == 0
-        const v8d at0 = vsel(gexp == 0.0, splat(1.0), splat(0.0));
-        return sc * vsel(r > 0.0, pw, at0);
+        const v8d at0 = vsel(veq(gexp, 0.0), splat(1.0), splat(0.0));
+        return sc * vsel(vgt(r, 0.0), pw, at0);
     } else {  // Piecewise: s * interp(nodes, (w - w_min)/range*(n-1))
         v8d m;
         for (int t = 0; t < 8; ++t) m[t] = piecewise_mean(c, o + t, w[t]);
@@ -476,9 +483,9 @@ inline std::int64_t pulse_block(double* w, const std::uint32_t* xw, const std::i
             const v8d dw = Additive ? m + load8(c.scstd + o) * z : m * (1.0 + stdc * z);
             v8d v = wl + load8(c.dirf + o) * dw;
             const v8d hi = load8(c.hi + o), lo = load8(c.lo + o);
-            v = vsel(v > hi, hi, v);
-            v = vsel(v < lo, lo, v);
-            wv[g] = vsel(n[g] > sd_, v, wl);
+            v = vsel(vgt(v, hi), hi, v);
+            v = vsel(vlt(v, lo), lo, v);
+            wv[g] = vsel(vgt(n[g], sd_), v, wl);
         }
     }
     for (int g = 0; g < 4; ++g) store8(w + 8 * g, wv[g]);
