@@ -14,6 +14,16 @@ prints the validation and test accuracy; the reported number is the test accurac
 last epoch. One row per command, e.g.
 
     nice python bench/crossbar_training.py --runs tiki-taka:reram-like --epochs 10 --json /tmp/tt_runs/tt1.json
+
+Rows of the note (10 epochs, batch 10, lr 0.1, 1 thread; set OPENBLAS_NUM_THREADS=1 on a shared
+machine: multi-threaded BLAS on 10-row batches costs 3x wall time under load):
+
+    --runs digital,analog-sgd:idealized,analog-sgd:reram-like,mixed-precision:reram-like
+    --runs tiki-taka:reram-like,ttv2:reram-like --zero-shift
+    --runs chopped-ttv2:reram-like --fast-lr 1.0 --transfer-lr 0.01
+    --runs analog-sgd:pcm-pair
+
+(zero-shift for TTv1/TTv2 and fast-lr/transfer-lr for c-TTv2 were chosen on the validation split.)
 """
 
 from __future__ import annotations
