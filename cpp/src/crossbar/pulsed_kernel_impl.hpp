@@ -276,17 +276,18 @@ inline v8d normals8(const std::uint32_t* words) {
     const v8i sw = reinterpret_cast<v8i>(load8w(words) ^ 0x80000000u);
     const v8d p = ((__builtin_convertvector(sw, v8d) + 2147483648.0) + 0.5) * (1.0 / 4294967296.0);
     const v8d q = p - 0.5, r = q * q;
-    v8d z = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q /
-            (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
+    const v8d num = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q;
+    const v8d den = (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
     const v8l lower = vlt(p, kAcklamLow);
     const v8l tail = lower | vgt(p, 1.0 - kAcklamLow);
-    if (!any8(tail)) return z;
+    if (!any8(tail)) return num / den;
     const v8d pt = vsel(vlt(p, 0.5), p, 1.0 - p);
     const v8d qt = sqrt8(-2.0 * log8(pt));
-    v8d zt = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6) /
-             ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
-    zt = vsel(lower, zt, -zt);
-    return vsel(tail, zt, z);
+    const v8d num_t = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6);
+    const v8d den_t = ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
+    // one division for both regions (divisions are the slow part of this function)
+    const v8d z = vsel(tail, num_t, num) / vsel(tail, den_t, den);
+    return vsel(tail & ~lower, -z, z);
 }
 
 // Coincidence counts of 8 columns: popcount(xbits & dword) as doubles.
