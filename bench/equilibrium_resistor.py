@@ -8,20 +8,29 @@
    connected so updating a whole layer at once is the same Gauss-Seidel sweep: that layer-block numpy
    code is the fair reference (same iterates to rounding); the node-by-node one is only a sanity check.
 
-Prints medians and ratios; ``--json PATH`` writes them. Run: ``python bench/equilibrium_resistor.py``.
+Prints medians and ratios; ``--json PATH`` writes them. Run: ``python bench/equilibrium_resistor.py
+[--threads N]`` (with ``--threads`` numpy's BLAS, used by the layer-block reference, gets N threads too).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import warnings
 
-import numpy as np
-import pnnkit
-from _timing import wall_times_s
-from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork, DiodeNetwork
-from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph
+if __name__ == "__main__":  # numpy's BLAS gets pnnkit's thread count: set it before numpy loads
+    for _i, _a in enumerate(sys.argv[1:-1], start=1):
+        if _a == "--threads":
+            for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[_var] = sys.argv[_i + 1]
+
+import numpy as np  # noqa: E402
+import pnnkit  # noqa: E402
+from _timing import wall_times_s  # noqa: E402
+from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork, DiodeNetwork  # noqa: E402
+from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph  # noqa: E402
 
 
 def grid_network(side: int, seed: int = 0) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
