@@ -315,3 +315,14 @@ def test_unknown_kernel_is_rejected() -> None:
         t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, kernel="cuda")
     with pytest.raises(ValueError, match="kernel"):
         _core.pulse_kernel_exp(np.zeros(2), "reference")
+
+
+@pytest.mark.skipif(_core.pulse_kernel_isa() != "avx512", reason="needs a CPU with both AVX2 and AVX-512")
+@pytest.mark.parametrize("model", MODELS)
+def test_avx2_and_avx512_kernels_bit_identical(model: str) -> None:
+    # The AVX2 copy works in 4-lane groups, the AVX-512 one in 8-lane groups: every operation is
+    # per lane with the same FMA contractions and the same random words, so the weights are equal.
+    a, n_a = _run_kernel(model, "avx2")
+    b, n_b = _run_kernel(model, "avx512")
+    assert n_a == n_b
+    assert np.array_equal(a, b)

@@ -144,66 +144,75 @@ inline void philox16(std::uint64_t seed, std::uint64_t stream, std::uint64_t ind
 // Lane j (< 32) of half h (0 or 1) of a philox16 buffer: word j/8 of counter 8h + j%8.
 inline std::uint32_t lane_word(const std::uint32_t* buf, int h, int j) { return buf[16 * (j >> 3) + 8 * h + (j & 7)]; }
 
-// ---- 8-lane vectors ------------------------------------------------------------------------
-// GCC vector extensions: explicit 8-lane arithmetic that the compiler maps onto the unit's
-// target (one zmm with AVX-512, two ymm with AVX2, SSE2 pairs for the generic copy).
-typedef double v8d __attribute__((vector_size(64)));
-typedef std::int64_t v8l __attribute__((vector_size(64)));
-typedef std::uint64_t v8u __attribute__((vector_size(64)));
-typedef std::int32_t v8i __attribute__((vector_size(32)));
-typedef std::uint32_t v8w __attribute__((vector_size(32)));
+// ---- kV-lane vectors ------------------------------------------------------------------------
+// GCC vector extensions of the unit's native width: kV = 8 doubles (one zmm) with AVX-512,
+// 4 (one ymm) with AVX2, 8 for the generic copy. Native width matters: GCC splits wider
+// vectors without AVX-512 badly (scalar compares, spills). Every operation is per lane, so
+// the values do not depend on kV; a 32-lane block is kG = 32 / kV groups.
+#if defined(PNNKIT_PULSE_AVX2)
+constexpr int kV = 4;
+#else
+constexpr int kV = 8;
+#endif
+constexpr int kG = kLanes / kV;
+// Offset in a philox16 buffer (half 0) of the word of lane kV*g, the first lane of group g.
+inline int group_word(int g) { return 16 * ((kV * g) >> 3) + ((kV * g) & 7); }
+typedef double vd __attribute__((vector_size(8 * kV)));
+typedef std::int64_t vl __attribute__((vector_size(8 * kV)));
+typedef std::uint64_t vu __attribute__((vector_size(8 * kV)));
+typedef std::int32_t vi __attribute__((vector_size(4 * kV)));
+typedef std::uint32_t vw __attribute__((vector_size(4 * kV)));
 
-inline v8d load8(const double* p) {
-    v8d v;
+inline vd loadv(const double* p) {
+    vd v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-inline void store8(double* p, v8d v) { __builtin_memcpy(p, &v, sizeof v); }
-inline v8w load8w(const std::uint32_t* p) {
-    v8w v;
+inline void storev(double* p, vd v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vw loadw(const std::uint32_t* p) {
+    vw v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-inline v8d splat(double x) { return v8d{x, x, x, x, x, x, x, x}; }
-// m ? a : b per lane (m all-ones or zero). Without AVX-512 masks GCC scalarizes the vector
-// ternary, so there it is written as bit operations.
-inline v8d vsel(v8l m, v8d a, v8d b) {
-#if defined(PNNKIT_PULSE_AVX512)
+inline vd splat(double x) {
+    vd v = {};
+    return v + x;
+}
+// m ? a : b per lane (m all-ones or zero). GCC scalarizes the vector ternary where the
+// vector is wider than the target's registers (the generic copy), so there it is bit operations.
+inline vd vsel(vl m, vd a, vd b) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     return m ? a : b;
 #else
-    return reinterpret_cast<v8d>((reinterpret_cast<v8l>(a) & m) | (reinterpret_cast<v8l>(b) & ~m));
+    return reinterpret_cast<vd>((reinterpret_cast<vl>(a) & m) | (reinterpret_cast<vl>(b) & ~m));
 #endif
 }
 // Lane comparisons as all-ones/zero masks.
-inline v8l vlt(v8d a, v8d b) { return a < b; }
-inline v8l vgt(v8d a, v8d b) { return a > b; }
-inline v8l veq(v8d a, v8d b) { return a == b; }
-inline v8l vlt(v8d a, double b) { return vlt(a, splat(b)); }
-inline v8l vgt(v8d a, double b) { return vgt(a, splat(b)); }
-inline v8l veq(v8d a, double b) { return veq(a, splat(b)); }
-inline bool any8(v8l m) {
+inline vl vlt(vd a, vd b) { return a < b; }
+inline vl vgt(vd a, vd b) { return a > b; }
+inline vl veq(vd a, vd b) { return a == b; }
+inline vl vlt(vd a, double b) { return vlt(a, splat(b)); }
+inline vl vgt(vd a, double b) { return vgt(a, splat(b)); }
+inline vl veq(vd a, double b) { return veq(a, splat(b)); }
+inline bool anyv(vl m) {
+#if defined(PNNKIT_PULSE_AVX2)
+    return _mm256_movemask_pd(reinterpret_cast<__m256d>(m)) != 0;
+#else
     std::int64_t r = 0;
-    for (int t = 0; t < 8; ++t) r |= m[t];
+    for (int t = 0; t < kV; ++t) r |= m[t];
     return r != 0;
+#endif
 }
 
-// sqrt of 8 non-negative doubles (correctly rounded, as std::sqrt). Explicit for the SIMD
+// sqrt of kV non-negative doubles (correctly rounded, as std::sqrt). Explicit for the SIMD
 // targets: std::sqrt may set errno, which stops the compiler from vectorizing it.
-inline v8d sqrt8(v8d x) {
+inline vd sqrtv(vd x) {
 #if defined(PNNKIT_PULSE_AVX512)
-    return reinterpret_cast<v8d>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(x)));
+    return reinterpret_cast<vd>(_mm512_sqrt_pd(reinterpret_cast<__m512d>(x)));
 #elif defined(PNNKIT_PULSE_AVX2)
-    __m256d lo, hi;
-    __builtin_memcpy(&lo, &x, sizeof lo);
-    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&x) + 32, sizeof hi);
-    lo = _mm256_sqrt_pd(lo);
-    hi = _mm256_sqrt_pd(hi);
-    v8d r;
-    __builtin_memcpy(&r, &lo, sizeof lo);
-    __builtin_memcpy(reinterpret_cast<char*>(&r) + 32, &hi, sizeof hi);
-    return r;
+    return reinterpret_cast<vd>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(x)));
 #else
-    for (int t = 0; t < 8; ++t) x[t] = std::sqrt(x[t]);
+    for (int t = 0; t < kV; ++t) x[t] = std::sqrt(x[t]);
     return x;
 #endif
 }
@@ -212,14 +221,14 @@ inline v8d sqrt8(v8d x) {
 // exact), e^r by its Taylor polynomial of degree 13 (truncation < 5e-18 relative), times 2^k
 // assembled in the exponent bits. Within a few ulp of the correctly rounded exp (tested to
 // 1e-15 relative). x is clamped to [-708, 708] (the step models only use |x| < 50).
-inline v8d exp8(v8d x) {
+inline vd expv(vd x) {
     x = vsel(vlt(x, -708.0), splat(-708.0), x);
     x = vsel(vgt(x, 708.0), splat(708.0), x);
-    const v8d shift = splat(6755399441055744.0);  // 1.5 * 2^52: adding it rounds to an integer
-    const v8d t = x * 1.4426950408889634 + shift;
-    const v8d k = t - shift;
-    const v8d r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
-    v8d p = splat(1.0 / 6227020800.0);  // 1/13!
+    const vd shift = splat(6755399441055744.0);  // 1.5 * 2^52: adding it rounds to an integer
+    const vd t = x * 1.4426950408889634 + shift;
+    const vd k = t - shift;
+    const vd r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    vd p = splat(1.0 / 6227020800.0);  // 1/13!
     p = p * r + 1.0 / 479001600.0;
     p = p * r + 1.0 / 39916800.0;
     p = p * r + 1.0 / 3628800.0;
@@ -234,25 +243,25 @@ inline v8d exp8(v8d x) {
     p = p * r + 1.0;
     p = p * r + 1.0;
     // the low bits of t hold k (two's complement); k + 1023 in [1, 2045] is a normal exponent
-    const v8u eb = (reinterpret_cast<v8u>(t) - 0x4338000000000000ull + 1023ull) << 52;
-    return p * reinterpret_cast<v8d>(eb);
+    const vu eb = (reinterpret_cast<vu>(t) - 0x4338000000000000ull + 1023ull) << 52;
+    return p * reinterpret_cast<vd>(eb);
 }
 
-inline double exp_poly(double x) { return exp8(splat(x))[0]; }
+inline double exp_poly(double x) { return expv(splat(x))[0]; }
 
 // log(x) for normal positive x, branch-free: x = m * 2^e with m in [sqrt(1/2), sqrt(2)),
 // log(m) = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172, by its series to s^23 (truncation
 // < 1e-18 relative), e*ln2 with the Cody-Waite split. Within a few ulp of std::log.
-inline v8d log8(v8d x) {
-    const v8u bits = reinterpret_cast<v8u>(x);
-    v8d m = reinterpret_cast<v8d>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
+inline vd logv(vd x) {
+    const vu bits = reinterpret_cast<vu>(x);
+    vd m = reinterpret_cast<vd>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
     // the biased exponent as a double without a 64-bit integer conversion (none in AVX2)
-    v8d e = reinterpret_cast<v8d>((bits >> 52) | 0x4330000000000000ull) - 4503599627371519.0;  // 2^52 + 1023
-    const v8l big = vgt(m, 1.4142135623730951);
+    vd e = reinterpret_cast<vd>((bits >> 52) | 0x4330000000000000ull) - 4503599627371519.0;  // 2^52 + 1023
+    const vl big = vgt(m, 1.4142135623730951);
     m = vsel(big, m * 0.5, m);
     e = vsel(big, e + 1.0, e);
-    const v8d s = (m - 1.0) / (m + 1.0), s2 = s * s;
-    v8d p = splat(1.0 / 23.0);
+    const vd s = (m - 1.0) / (m + 1.0), s2 = s * s;
+    vd p = splat(1.0 / 23.0);
     p = p * s2 + 1.0 / 21.0;
     p = p * s2 + 1.0 / 19.0;
     p = p * s2 + 1.0 / 17.0;
@@ -267,47 +276,48 @@ inline v8d log8(v8d x) {
     return e * 6.93147180369123816490e-01 + (2.0 * s * p + e * 1.90821492927058770002e-10);
 }
 
-// 8 standard normals from 8 words: Acklam's inverse CDF as acklam(), all of it vectorized: the
-// central rational for every lane, and only when one of the 8 lanes is in a tail (p < 0.02425
-// or p > 0.97575; 33% of the groups) the tail rational with log8 and sqrt8. Equal to acklam()
-// of the same words in the central region, within a few ulp of it in the tails.
-inline v8d normals8(const std::uint32_t* words) {
+// kV standard normals from kV words: Acklam's inverse CDF as acklam(), all of it vectorized: the
+// central rational for every lane, and only when one of the kV lanes is in a tail (p < 0.02425
+// or p > 0.97575; 33% of 8-lane groups, 18% of 4-lane ones) the tail rational with logv and
+// sqrtv. Equal to acklam() of the same words in the central region, within a few ulp of it in
+// the tails (the same values whatever kV: every lane computes both and selects).
+inline vd normalsv(const std::uint32_t* words) {
     // word -> double through a signed conversion (AVX2 has no unsigned one): w - 2^31 is exact
-    const v8i sw = reinterpret_cast<v8i>(load8w(words) ^ 0x80000000u);
-    const v8d p = ((__builtin_convertvector(sw, v8d) + 2147483648.0) + 0.5) * (1.0 / 4294967296.0);
-    const v8d q = p - 0.5, r = q * q;
-    const v8d num = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q;
-    const v8d den = (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
-    const v8l lower = vlt(p, kAcklamLow);
-    const v8l tail = lower | vgt(p, 1.0 - kAcklamLow);
-    if (!any8(tail)) return num / den;
-    const v8d pt = vsel(vlt(p, 0.5), p, 1.0 - p);
-    const v8d qt = sqrt8(-2.0 * log8(pt));
-    const v8d num_t = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6);
-    const v8d den_t = ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
+    const vi sw = reinterpret_cast<vi>(loadw(words) ^ 0x80000000u);
+    const vd p = ((__builtin_convertvector(sw, vd) + 2147483648.0) + 0.5) * (1.0 / 4294967296.0);
+    const vd q = p - 0.5, r = q * q;
+    const vd num = (((((kA1 * r + kA2) * r + kA3) * r + kA4) * r + kA5) * r + kA6) * q;
+    const vd den = (((((kB1 * r + kB2) * r + kB3) * r + kB4) * r + kB5) * r + 1.0);
+    const vl lower = vlt(p, kAcklamLow);
+    const vl tail = lower | vgt(p, 1.0 - kAcklamLow);
+    if (!anyv(tail)) return num / den;
+    const vd pt = vsel(vlt(p, 0.5), p, 1.0 - p);
+    const vd qt = sqrtv(-2.0 * logv(pt));
+    const vd num_t = (((((kC1 * qt + kC2) * qt + kC3) * qt + kC4) * qt + kC5) * qt + kC6);
+    const vd den_t = ((((kD1 * qt + kD2) * qt + kD3) * qt + kD4) * qt + 1.0);
     // one division for both regions (divisions are the slow part of this function)
-    const v8d z = vsel(tail, num_t, num) / vsel(tail, den_t, den);
+    const vd z = vsel(tail, num_t, num) / vsel(tail, den_t, den);
     return vsel(tail & ~lower, -z, z);
 }
 
-// Coincidence counts of 8 columns: popcount(xbits & dword) as doubles.
-inline v8d counts8(const std::uint32_t* xw, std::uint32_t dword) {
-    v8w v = load8w(xw) & dword;
+// Coincidence counts of kV columns: popcount(xbits & dword) as doubles.
+inline vd countsv(const std::uint32_t* xw, std::uint32_t dword) {
+    vw v = loadw(xw) & dword;
     v = v - ((v >> 1) & 0x55555555u);
     v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
     v = (v + (v >> 4)) & 0x0F0F0F0Fu;
     v = (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
-    return __builtin_convertvector(reinterpret_cast<v8i>(v), v8d);
+    return __builtin_convertvector(reinterpret_cast<vi>(v), vd);
 }
 
-inline double hmax8(v8d v) {
+inline double hmaxv(vd v) {
     double m = v[0];
-    for (int t = 1; t < 8; ++t) m = v[t] > m ? v[t] : m;
+    for (int t = 1; t < kV; ++t) m = v[t] > m ? v[t] : m;
     return m;
 }
-inline double hsum8(v8d v) {
+inline double hsumv(vd v) {
     double s = 0.0;
-    for (int t = 0; t < 8; ++t) s += v[t];
+    for (int t = 0; t < kV; ++t) s += v[t];
     return s;
 }
 
@@ -318,27 +328,27 @@ inline std::int64_t constant_block(double* w, const double* su, const double* sd
                                    const double* hi, const std::uint32_t* xw, const double* xs, std::uint32_t dword,
                                    int sd, double std_c2c, std::uint64_t seed, std::uint64_t stream,
                                    std::uint64_t ctr) {
-    v8d n[4];
+    vd n[kG];
     double tot = 0.0;
-    for (int c = 0; c < 4; ++c) {
-        n[c] = counts8(xw + 8 * c, dword);
-        tot += hsum8(n[c]);
+    for (int c = 0; c < kG; ++c) {
+        n[c] = countsv(xw + kV * c, dword);
+        tot += hsumv(n[c]);
     }
     if (tot == 0.0) return 0;
     std::uint32_t buf[64];
     const bool noisy = std_c2c > 0.0;
     if (noisy) philox16(seed, stream, ctr, buf, 1);
     const double sdd = static_cast<double>(sd);
-    for (int c = 0; c < 4; ++c) {
-        const v8d z = noisy ? normals8(buf + 16 * c) : splat(0.0);
-        const v8d dir = load8(xs + 8 * c) * sdd;
-        const v8d s = vsel(vgt(dir, 0.0), load8(su + 8 * c), load8(sdn + 8 * c));
-        const v8d delta = s * (n[c] + std_c2c * sqrt8(n[c]) * z);
-        v8d v = load8(w + 8 * c) + dir * delta;
-        const v8d h = load8(hi + 8 * c), l = load8(lo + 8 * c);
+    for (int c = 0; c < kG; ++c) {
+        const vd z = noisy ? normalsv(buf + group_word(c)) : splat(0.0);
+        const vd dir = loadv(xs + kV * c) * sdd;
+        const vd s = vsel(vgt(dir, 0.0), loadv(su + kV * c), loadv(sdn + kV * c));
+        const vd delta = s * (n[c] + std_c2c * sqrtv(n[c]) * z);
+        vd v = loadv(w + kV * c) + dir * delta;
+        const vd h = loadv(hi + kV * c), l = loadv(lo + kV * c);
         v = vsel(vgt(v, h), h, v);
         v = vsel(vlt(v, l), l, v);
-        store8(w + 8 * c, v);
+        storev(w + kV * c, v);
     }
     return static_cast<std::int64_t>(tot);
 }
@@ -368,32 +378,32 @@ inline double piecewise_mean(const Lanes& c, int l, double w) {
     return c.sc[l] * (v > 0.0 ? v : 0.0);
 }
 
-// Mean step magnitude of model M (StepModel numbering) for lanes 8g..8g+7 at weights w.
+// Mean step magnitude of model M (StepModel numbering) for lanes kV*g..kV*g+kV-1 at weights w.
 template <int M>
-inline v8d step_mean8(const Lanes& c, int g, v8d w, const PulseRowArgs& a) {
-    const int o = 8 * g;
-    const v8d sc = load8(c.sc + o);
+inline vd step_meanv(const Lanes& c, int g, vd w, const PulseRowArgs& a) {
+    const int o = kV * g;
+    const vd sc = loadv(c.sc + o);
     if constexpr (M == 0) {  // Constant
         return sc;
     } else if constexpr (M == 1 || M == 2) {  // Linear, SoftBounds: s * max(1 + slope*w, 0)
-        const v8d f = 1.0 + load8(c.p1 + o) * w;
+        const vd f = 1.0 + loadv(c.p1 + o) * w;
         return sc * vsel(vgt(f, 0.0), f, splat(0.0));
     } else if constexpr (M == 3) {  // Exp: s * max(1 - A*exp(g*(2*w/range*a + b)), 0)
-        const v8d zz = w * load8(c.p1 + o) + a.es_b;
-        const v8d y = 1.0 - load8(c.p2 + o) * exp8(load8(c.p3 + o) * zz);
+        const vd zz = w * loadv(c.p1 + o) + a.es_b;
+        const vd y = 1.0 - loadv(c.p2 + o) * expv(loadv(c.p3 + o) * zz);
         return sc * vsel(vgt(y, 0.0), y, splat(0.0));
     } else if constexpr (M == 4) {  // Pow: s * clamp((w - edge)*(+-1/range), 0, 1)^gamma
-        v8d r = (w - load8(c.p1 + o)) * load8(c.p2 + o);
+        vd r = (w - loadv(c.p1 + o)) * loadv(c.p2 + o);
         r = vsel(vlt(r, 0.0), splat(0.0), r);
         r = vsel(vgt(r, 1.0), splat(1.0), r);
-        const v8d gexp = load8(c.p3 + o);
-        const v8d pw = exp8(gexp * log8(vsel(vgt(r, 1e-300), r, splat(1e-300))));
+        const vd gexp = loadv(c.p3 + o);
+        const vd pw = expv(gexp * logv(vsel(vgt(r, 1e-300), r, splat(1e-300))));
         // pow(0, g) = 0 for g > 0 and 1 for g == 0
-        const v8d at0 = vsel(veq(gexp, 0.0), splat(1.0), splat(0.0));
+        const vd at0 = vsel(veq(gexp, 0.0), splat(1.0), splat(0.0));
         return sc * vsel(vgt(r, 0.0), pw, at0);
     } else {  // Piecewise: s * interp(nodes, (w - w_min)/range*(n-1))
-        v8d m;
-        for (int t = 0; t < 8; ++t) m[t] = piecewise_mean(c, o + t, w[t]);
+        vd m;
+        for (int t = 0; t < kV; ++t) m[t] = piecewise_mean(c, o + t, w[t]);
         return m;
     }
 }
@@ -450,46 +460,46 @@ inline void prepare_lanes(Lanes& c, const PulseRowArgs& a, std::int64_t k0, cons
 }
 
 // The pulses of one 32-column block of one (sample, row); w[0..32) is updated in place. Each
-// group of 8 lanes runs its own pulse loop up to its own largest count, so a group stops
+// group of kV lanes runs its own pulse loop up to its own largest count, so a group stops
 // (and draws no more normals) as soon as its lanes are done.
 template <int M, bool Additive>
 inline std::int64_t pulse_block(double* w, const std::uint32_t* xw, const std::int8_t* xs, std::uint32_t dword,
                                 int sd, const PulseRowArgs& a, std::int64_t k0, int len, std::uint64_t ctr) {
-    v8d n[4];
-    double nmaxg[4], tot = 0.0, nmax = 0.0;
-    for (int g = 0; g < 4; ++g) {
-        n[g] = counts8(xw + 8 * g, dword);
-        nmaxg[g] = hmax8(n[g]);
+    vd n[kG];
+    double nmaxg[kG], tot = 0.0, nmax = 0.0;
+    for (int g = 0; g < kG; ++g) {
+        n[g] = countsv(xw + kV * g, dword);
+        nmaxg[g] = hmaxv(n[g]);
         nmax = nmaxg[g] > nmax ? nmaxg[g] : nmax;
-        tot += hsum8(n[g]);
+        tot += hsumv(n[g]);
     }
     if (nmax == 0.0) return 0;
     Lanes c;
     prepare_lanes<M>(c, a, k0, xs, sd, len);
     const double stdc = a.std_c2c;
-    v8d wv[4];
-    for (int g = 0; g < 4; ++g) wv[g] = load8(w + 8 * g);
+    vd wv[kG];
+    for (int g = 0; g < kG; ++g) wv[g] = loadv(w + kV * g);
     std::uint32_t buf[64];  // words of pulses s (half 0) and s + 1 (half 1)
     const int ns = static_cast<int>(nmax);
     for (int s = 0; s < ns; ++s) {
         const int h = s & 1;
         if (stdc > 0.0 && h == 0) philox16(a.seed, a.stream, ctr + static_cast<std::uint64_t>(s) * 8u, buf);
         const double sd_ = static_cast<double>(s);
-        for (int g = 0; g < 4; ++g) {
+        for (int g = 0; g < kG; ++g) {
             if (nmaxg[g] <= sd_) continue;
-            const int o = 8 * g;
-            const v8d z = stdc > 0.0 ? normals8(buf + 16 * g + 8 * h) : splat(0.0);
-            const v8d wl = wv[g];
-            const v8d m = step_mean8<M>(c, g, wl, a);
-            const v8d dw = Additive ? m + load8(c.scstd + o) * z : m * (1.0 + stdc * z);
-            v8d v = wl + load8(c.dirf + o) * dw;
-            const v8d hi = load8(c.hi + o), lo = load8(c.lo + o);
+            const int o = kV * g;
+            const vd z = stdc > 0.0 ? normalsv(buf + group_word(g) + 8 * h) : splat(0.0);
+            const vd wl = wv[g];
+            const vd m = step_meanv<M>(c, g, wl, a);
+            const vd dw = Additive ? m + loadv(c.scstd + o) * z : m * (1.0 + stdc * z);
+            vd v = wl + loadv(c.dirf + o) * dw;
+            const vd hi = loadv(c.hi + o), lo = loadv(c.lo + o);
             v = vsel(vgt(v, hi), hi, v);
             v = vsel(vlt(v, lo), lo, v);
             wv[g] = vsel(vgt(n[g], sd_), v, wl);
         }
     }
-    for (int g = 0; g < 4; ++g) store8(w + 8 * g, wv[g]);
+    for (int g = 0; g < kG; ++g) storev(w + kV * g, wv[g]);
     return static_cast<std::int64_t>(tot);
 }
 
