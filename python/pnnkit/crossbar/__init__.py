@@ -16,10 +16,11 @@ from .devices import (
                       preset,
 )
 from .layers import AnalogLinear
-from .pulsed import AnalogPulsedLinear, AnalogPulsedTile, PulseConfig, ReadConfig
+from .pulsed import AnalogPulsedLinear, AnalogPulsedTile, PulseConfig, ReadConfig, analog_mvm
 from .tile import AnalogTile
+from .unipolar import UnipolarPairCell, pcm_unipolar
 
 __all__ = ["AnalogLinear", "AnalogTile", "IOParameters", "InferenceConfig", "PCMNoiseModel", "RPUConfig",
            "rasch2023_hwa", "PRESETS", "preset", "PulsedDevice", "ConstantStepDevice", "LinearStepDevice",
            "SoftBoundsDevice", "ExpStepDevice", "PowStepDevice", "PiecewiseStepDevice", "AnalogPulsedTile",
-           "AnalogPulsedLinear", "PulseConfig", "ReadConfig"]
+           "AnalogPulsedLinear", "PulseConfig", "ReadConfig", "analog_mvm", "UnipolarPairCell", "pcm_unipolar"]
