@@ -319,3 +319,11 @@ class AnalogPulsedLinear(Module):
 
 
 __all__ = ["PulseConfig", "ReadConfig", "AnalogPulsedTile", "AnalogPulsedLinear", "Cell", "PULSE_TYPES", "analog_mvm"]
+
+
+def between_updates(tile: AnalogPulsedTile) -> None:
+    """Lifetime decay and diffusion once per mini-batch (aihwkit applies them per update)."""
+    if tile.device.lifetime > 0:
+        tile.decay(1)
+    if tile.device.diffusion > 0:
+        tile.diffuse()

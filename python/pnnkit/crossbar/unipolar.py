@@ -29,9 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..training.analog_sgd import _between_steps
 from .devices import PiecewiseStepDevice
-from .pulsed import AnalogPulsedTile, PulseConfig, ReadConfig, analog_mvm
+from .pulsed import AnalogPulsedTile, PulseConfig, ReadConfig, analog_mvm, between_updates
 
 
 def pcm_unipolar() -> PiecewiseStepDevice:
@@ -140,8 +139,8 @@ class UnipolarPairCell:
         d = -np.asarray(grad_out, dtype=np.float64)
         self.gp.update(x, d, lr)
         self.gm.update(x, -d, lr)
-        _between_steps(self.gp)
-        _between_steps(self.gm)
+        between_updates(self.gp)
+        between_updates(self.gm)
         self._n_updates += 1
         if self.refresh_every and self._n_updates % self.refresh_every == 0:
             self.refresh()

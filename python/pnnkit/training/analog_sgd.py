@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..crossbar.devices import PulsedDevice
-from ..crossbar.pulsed import AnalogPulsedLinear, AnalogPulsedTile, PulseConfig, ReadConfig
+from ..crossbar.pulsed import AnalogPulsedLinear, AnalogPulsedTile, PulseConfig, ReadConfig, between_updates
 from ..nn.module import Module
 from ..nn.optim import SGD
 
@@ -36,21 +36,13 @@ class SGDCell:
 
     def update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         self.tile.update(x, -grad_out, lr)
-        _between_steps(self.tile)
+        between_updates(self.tile)
 
     def effective_weights(self) -> np.ndarray:
         return self.tile.weights
 
     def set_weights(self, w: np.ndarray) -> None:
         self.tile.set_weights(w)
-
-
-def _between_steps(tile: AnalogPulsedTile) -> None:
-    """Lifetime decay and diffusion once per mini-batch (aihwkit applies them per update)."""
-    if tile.device.lifetime > 0:
-        tile.decay(1)
-    if tile.device.diffusion > 0:
-        tile.diffuse()
 
 
 class AnalogOptimizer:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..crossbar.devices import PulsedDevice
-from ..crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig
-from .analog_sgd import _between_steps
+from ..crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig, between_updates
 
 
 class MixedPrecisionCell:
@@ -43,7 +42,7 @@ class MixedPrecisionCell:
         if np.any(n):
             self.tile.apply_pulses(n)
             self.chi -= n * self.dw
-        _between_steps(self.tile)
+        between_updates(self.tile)
 
     def effective_weights(self) -> np.ndarray:
         return self.tile.weights

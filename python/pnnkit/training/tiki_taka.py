@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..crossbar.devices import PulsedDevice
-from ..crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig
-from .analog_sgd import _between_steps
+from ..crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig, between_updates
 
 
 def _positive(name: str, v: float) -> float:
@@ -81,8 +80,8 @@ class _TransferBase:
 
     def _fast_update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         self.A.update(x, -grad_out, self.fast_lr if self.fast_lr is not None else lr)
-        _between_steps(self.A)
-        _between_steps(self.C)
+        between_updates(self.A)
+        between_updates(self.C)
 
     def update(self, x: np.ndarray, grad_out: np.ndarray, lr: float) -> None:
         self._fast_update(x, grad_out, lr)
