@@ -77,14 +77,16 @@ inline void mulhilo8(__m256i a, __m256i m, __m256i& hi, __m256i& lo) {
 inline void philox16(std::uint64_t seed, std::uint64_t stream, std::uint64_t index, std::uint32_t* buf,
                      int halves = 2) {
     for (int h = 0; h < 8 * halves; h += 8) {
-        alignas(32) std::uint32_t lo[8], hi[8];
-        for (int l = 0; l < 8; ++l) {
-            const std::uint64_t ix = index + static_cast<std::uint64_t>(h + l);
-            lo[l] = static_cast<std::uint32_t>(ix);
-            hi[l] = static_cast<std::uint32_t>(ix >> 32);
-        }
-        __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
-        __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
+        // counters index + h + l (l < 8) as low and high words, built in registers: the low
+        // word wraps (carry into the high one) where it ends below its start (unsigned compare
+        // by flipping the sign bits)
+        const std::uint64_t ix0 = index + static_cast<std::uint64_t>(h);
+        const __m256i lo0 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(ix0)));
+        __m256i x0 = _mm256_add_epi32(lo0, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i sign = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+        const __m256i wrapped = _mm256_cmpgt_epi32(_mm256_xor_si256(lo0, sign), _mm256_xor_si256(x0, sign));
+        __m256i x1 = _mm256_sub_epi32(_mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(ix0 >> 32))),
+                                      wrapped);
         __m256i x2 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream)));
         __m256i x3 = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(stream >> 32)));
         const __m256i m0 = _mm256_set1_epi64x(0xD2511F53), m1 = _mm256_set1_epi64x(0xCD9E8D57);
