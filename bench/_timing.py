@@ -26,6 +26,21 @@ def wall_times_s(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> tuple[
     return float(np.median(times)), float(np.min(times))
 
 
+def cpu_time_s(fn: Callable[[], Any], repeats: int) -> float:
+    """Median process CPU time of ``fn()`` in seconds (all threads; after one warm-up call).
+
+    On a shared machine wall times of both contenders inflate with the load, differently; the
+    CPU time is the work itself (OpenMP spin-waiting at barriers included).
+    """
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return float(np.median(times))
+
+
 def load_average() -> float | None:
     """The 1-minute load average (None where the OS has none): printed beside every timing."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None

@@ -18,29 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from typing import Any, Callable
 
 import numpy as np
 import pnnkit
-from _timing import load_average, wall_times_s
+from _timing import cpu_time_s, load_average, wall_times_s
 from pnnkit.optics.presets import d2nn_lin2018
 from pnnkit.optics.propagation import Propagator
-
-
-def cpu_time_s(fn: Callable[[], Any], repeats: int) -> float:
-    """Median process CPU time of ``fn()`` in seconds (all threads; after one warm-up call).
-
-    On a shared machine wall times of both contenders inflate with the load, differently; the
-    CPU time is the work itself (OpenMP spin-waiting at barriers included).
-    """
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return float(np.median(times))
 
 
 def median_time(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> float:
