@@ -18,6 +18,11 @@ namespace equilibrium {
 
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 // The two-layer fast path (hopfield_fused_kernels.inc), compiled for AVX-512 and for AVX2+FMA.
+// GCC 12's own avx512fintrin.h trips -W(maybe-)uninitialized (its _mm512_undefined_* placeholders
+// inside _mm512_max_pd/_mm512_min_pd); a false positive in the compiler's header, not in our code.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx2,fma")
 namespace fused512f {
@@ -140,6 +145,7 @@ struct S {
 #include "hopfield_fused_kernels.inc"
 }  // namespace fused256d
 #pragma GCC pop_options
+#pragma GCC diagnostic pop
 #endif
 
 namespace {
