@@ -180,26 +180,23 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
             A = std::sqrt(ab * dmax / xmax);
             B = std::sqrt(ab * xmax / dmax);
         }
-        for (std::int64_t j = 0; j < C; ++j) {
-            const double v = xb[j];
-            xsign_[b * C + j] = static_cast<std::int8_t>(v > 0.0 ? 1 : (v < 0.0 ? -1 : 0));
-            const double pr = std::min(std::fabs(v) * A, 1.0);
-            if (stochastic) {
-                xbits_[b * C + j] = pulse_word(rx, static_cast<std::uint64_t>(b * C + j) * 8u, pr, bl);
-            } else {
-                xprob_[b * C + j] = pr;
+        // Signs and firing probabilities (or pulse words) of the n entries of one side; entry k of
+        // sample b uses the Philox counters (b*n + k)*8 .. +7 of that side's stream.
+        auto encode = [&](const double* v, std::int64_t n, double scale, const CounterRng& rng, std::int8_t* sign,
+                          std::uint32_t* bits, double* prob) {
+            for (std::int64_t k = 0; k < n; ++k) {
+                const std::int64_t e = b * n + k;
+                sign[e] = static_cast<std::int8_t>(v[k] > 0.0 ? 1 : (v[k] < 0.0 ? -1 : 0));
+                const double pr = std::min(std::fabs(v[k]) * scale, 1.0);
+                if (stochastic) {
+                    bits[e] = pulse_word(rng, static_cast<std::uint64_t>(e) * 8u, pr, bl);
+                } else {
+                    prob[e] = pr;
+                }
             }
-        }
-        for (std::int64_t i = 0; i < R; ++i) {
-            const double v = db[i];
-            dsign_[b * R + i] = static_cast<std::int8_t>(v > 0.0 ? 1 : (v < 0.0 ? -1 : 0));
-            const double pr = std::min(std::fabs(v) * B, 1.0);
-            if (stochastic) {
-                dbits_[b * R + i] = pulse_word(rd, static_cast<std::uint64_t>(b * R + i) * 8u, pr, bl);
-            } else {
-                dprob_[b * R + i] = pr;
-            }
-        }
+        };
+        encode(xb, C, A, rx, xsign_.data(), xbits_.data(), xprob_.data());
+        encode(db, R, B, rd, dsign_.data(), dbits_.data(), dprob_.data());
     }
 
     // Phase 2: apply the coincidences (parallel over rows; each row owns its weights).

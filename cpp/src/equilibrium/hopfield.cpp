@@ -23,6 +23,24 @@ constexpr std::int64_t kRowBlock = 32;
 // Rows of a weight gradient per work item (same reason).
 constexpr std::int64_t kGradBlock = 64;
 
+// Relaxes the batch in blocks of kRowBlock samples, in parallel: relax_block(r0, rows, updates)
+// handles samples [r0, r0 + rows) and returns false on a non-finite value. Raises if any block
+// did; returns the most iterations any block took.
+template <typename RelaxBlock>
+int relax_row_blocks(std::int64_t batch, int n_threads, RelaxBlock&& relax_block) {
+    const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
+    std::atomic<bool> finite{true};
+    std::vector<int> block_updates(n_blocks, 0);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t k = 0; k < n_blocks; ++k) {
+        const std::int64_t r0 = k * kRowBlock;
+        if (!relax_block(r0, std::min(kRowBlock, batch - r0), block_updates[k])) finite = false;
+    }
+    PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
+                                        "(non-finite x, y, weights or biases?)");
+    return *std::max_element(block_updates.begin(), block_updates.end());
+}
+
 template <typename T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <typename T>
@@ -220,20 +238,13 @@ int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, c
     job.trace = out.trace;
     job.initial = out.initial;
     job.n_updates = out.n_updates;
-    const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
-    std::atomic<bool> finite{true};
-    std::vector<int> block_updates(n_blocks, 0);
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t k = 0; k < n_blocks; ++k) {
-        const std::int64_t r0 = k * kRowBlock;
-        const std::int64_t rows = std::min(kRowBlock, batch - r0);
-        if (!relax2_block(job, r0, rows, block_updates[k])) finite = false;
-    }
+    const int updates = relax_row_blocks(batch, n_threads, [&](std::int64_t r0, std::int64_t rows, int& n) {
+        return relax2_block(job, r0, rows, n);
+    });
+    // (If the relaxation raised, the caches start empty next call and are packed anew, as on a first call.)
     w1_cache = std::move(job.w1);
     wt_cache = std::move(job.wt);
-    PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
-                                        "(non-finite x, y, weights or biases?)");
-    return *std::max_element(block_updates.begin(), block_updates.end());
+    return updates;
 }
 
 }  // namespace
@@ -273,18 +284,9 @@ int hopfield_relax(const HopfieldNet<T>& net, const T* x, std::int64_t batch, co
         Wp[l].pack(net.W[l - 1], net.sizes[l - 1], net.sizes[l], net.sizes[l], packed_nr<T>(net.sizes[l]));
     for (int l = 1; l < L; ++l)
         Wtp[l].pack(net.W[l], net.sizes[l + 1], net.sizes[l], net.sizes[l + 1], packed_nr<T>(net.sizes[l]), true);
-    const std::int64_t n_blocks = (batch + kRowBlock - 1) / kRowBlock;
-    std::atomic<bool> finite{true};
-    std::vector<int> block_updates(n_blocks, 0);
-#pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t k = 0; k < n_blocks; ++k) {
-        const std::int64_t r0 = k * kRowBlock;
-        const std::int64_t rows = std::min(kRowBlock, batch - r0);
-        if (!relax_block(net, x, batch, r0, rows, states, y, opt, out, Wp, Wtp, block_updates[k])) finite = false;
-    }
-    PNNKIT_CHECK_NUMERIC(finite.load(), "Hopfield relaxation produced a non-finite energy or residual "
-                                        "(non-finite x, y, weights or biases?)");
-    return *std::max_element(block_updates.begin(), block_updates.end());
+    return relax_row_blocks(batch, n_threads, [&](std::int64_t r0, std::int64_t rows, int& updates) {
+        return relax_block(net, x, batch, r0, rows, states, y, opt, out, Wp, Wtp, updates);
+    });
 }
 
 template <typename T>
