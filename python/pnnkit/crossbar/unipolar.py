@@ -176,7 +176,7 @@ class UnipolarPairCell:
 
     def _reset(self, tile: AnalogPulsedTile, mask: np.ndarray) -> None:
         """RESET the masked devices: reset level (d2d) + reset_std (c2c), clipped to the device's range."""
-        w = tile._weights().copy()
+        w = tile._weights()  # read only: np.where below builds the new array
         level = tile.device_array("reset").reshape(w.shape)
         new = level + tile.device.reset_std * self._rng.standard_normal(w.shape)
         new = np.clip(new, tile.device_array("w_min").reshape(w.shape), tile.device_array("w_max").reshape(w.shape))
