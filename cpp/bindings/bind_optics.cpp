@@ -3,6 +3,7 @@
 #include "pybind_common.hpp"
 
 #include <pybind11/complex.h>
+#include <pybind11/stl.h>
 
 #include <complex>
 #include <memory>
@@ -234,6 +235,14 @@ void register_optics(py::module_& m) {
         "Transfer function H (py, px) in FFT order, complex128: 'asm' (exact Rayleigh-Sommerfeld) or 'fresnel'.");
     m.def("optics_band_limit_frequency", &po::band_limit_frequency, py::arg("wavelength_m"), py::arg("distance_m"),
           py::arg("n"), py::arg("pitch_m"), "Matsushima-Shimobaba band-limit frequency (cycles/m).");
+    m.def("optics_kernel_isa", &po::optics_kernel_isa,
+          "SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' "
+          "(PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).");
+    m.def(
+        "optics_set_kernel_isa", [](const std::string& isa) { po::set_optics_kernel_isa(isa); }, py::arg("isa"),
+        "Force the propagation/stack kernels' copy: 'auto', 'generic', 'avx2' or 'avx512' (ValueError if this CPU "
+        "or build lacks it). Not thread-safe against calls running in other threads.");
+    m.def("optics_kernel_isas", &po::optics_kernel_isas, "The kernel copies this CPU and build can run.");
     m.def("optics_propagate", &propagate<float>, py::arg("fields"), py::arg("H"), py::arg("adjoint") = false);
     m.def("optics_propagate", &propagate<double>, py::arg("fields"), py::arg("H"), py::arg("adjoint") = false,
           "Batched angular-spectrum step: crop(IFFT2(H[b % n_h] * FFT2(pad(fields[b])))); conj(H) if adjoint.");

@@ -1,12 +1,20 @@
-// The fused diffractive-stack kernel and its vjp (see diffractive_stack.hpp).
+// The diffractive stack (see diffractive_stack.hpp): buffers and checks here, the fused loops in
+// stack_kernel_impl.hpp, run in the instruction-set copy chosen at run time.
 #include "pnnkit/optics/diffractive_stack.hpp"
 
 #include <algorithm>
 
 #include "pnnkit/common/error.hpp"
-#include "pnnkit/optics/fft2.hpp"
+#include "stack_kernels.hpp"
 
 namespace pnnkit::optics {
+
+namespace {
+template <typename T>
+const detail::OpticsKernelSet<T>& kernels() {
+    return detail::kernel_set<T>(detail::optics_kernels());
+}
+}  // namespace
 
 template <typename T>
 DiffractiveStack<T>::DiffractiveStack(std::int64_t ny, std::int64_t nx, std::int64_t py, std::int64_t px,
@@ -20,10 +28,23 @@ DiffractiveStack<T>::DiffractiveStack(std::int64_t ny, std::int64_t nx, std::int
 }
 
 template <typename T>
+detail::StackGeom<T> DiffractiveStack<T>::geom() const {
+    detail::StackGeom<T> g;
+    g.ny = ny_;
+    g.nx = nx_;
+    g.py = py_;
+    g.px = px_;
+    g.L = n_layers_;
+    g.W = n_wl_;
+    g.H = H_.data();
+    return g;
+}
+
+template <typename T>
 void DiffractiveStack<T>::forward(const cT* x, std::int64_t batch, const cT* t, cT* out, bool store,
                                   int n_threads) {
     PNNKIT_CHECK(batch >= 0, "batch must be >= 0");
-    const std::int64_t plane = ny_ * nx_, hplane = py_ * px_, L = n_layers_, W = n_wl_;
+    const std::int64_t plane = ny_ * nx_, L = n_layers_, W = n_wl_;
     if (store) {
         t_.assign(t, t + L * W * plane);
         fields_.resize(static_cast<std::size_t>(batch * L * plane));
@@ -32,26 +53,7 @@ void DiffractiveStack<T>::forward(const cT* x, std::int64_t batch, const cT* t, 
         stored_batch_ = -1;  // a later backward must not use fields of another batch
     }
     if (batch == 0) return;
-    const Fft2<T> fft(static_cast<std::size_t>(py_), static_cast<std::size_t>(px_));
-    cT* fields = fields_.data();
-    const cT* Hs = H_.data();
-    const std::size_t ny = static_cast<std::size_t>(ny_), nx = static_cast<std::size_t>(nx_);
-    const int nt = std::max(1, n_threads);
-#pragma omp parallel num_threads(nt)
-    {
-        auto work = fft.make_work();
-#pragma omp for schedule(static)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            const std::int64_t w = b % W;
-            cT* cur = out + b * plane;
-            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, false, cur, ny, nx, work);
-            for (std::int64_t l = 0; l < L; ++l) {
-                if (store) std::copy(cur, cur + plane, fields + (b * L + l) * plane);
-                fft.propagate(cur, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, false, cur, ny, nx,
-                              work);
-            }
-        }
-    }
+    kernels<T>().forward(geom(), x, batch, t, out, store ? fields_.data() : nullptr, std::max(1, n_threads));
 }
 
 template <typename T>
@@ -60,83 +62,20 @@ void DiffractiveStack<T>::backward(const cT* grad_out, std::int64_t batch, cT* g
     PNNKIT_CHECK(stored_batch_ >= 0, "backward needs a preceding forward(..., store=True)");
     PNNKIT_CHECK(batch == stored_batch_,
                  "backward batch " << batch << " differs from the stored forward batch " << stored_batch_);
-    const std::int64_t plane = ny_ * nx_, hplane = py_ * px_, L = n_layers_, W = n_wl_;
-    const std::int64_t tsize = L * W * plane;
+    const std::int64_t tsize = n_layers_ * n_wl_ * ny_ * nx_;
     std::fill(grad_t, grad_t + tsize, cT(0));
     if (batch == 0) return;
     const std::int64_t n_chunks = reduction_chunks(batch);
     acc_.assign(static_cast<std::size_t>(n_chunks * tsize), cT(0));
-    const Fft2<T> fft(static_cast<std::size_t>(py_), static_cast<std::size_t>(px_));
-    const cT* fields = fields_.data();
-    const cT* t = t_.data();
-    const cT* Hs = H_.data();
-    cT* acc = acc_.data();
-    const std::size_t ny = static_cast<std::size_t>(ny_), nx = static_cast<std::size_t>(nx_);
-    const int nt = std::max(1, n_threads);
-#pragma omp parallel num_threads(nt)
-    {
-        auto work = fft.make_work();
-        std::vector<cT> cur(static_cast<std::size_t>(plane));
-#pragma omp for schedule(static)
-        for (std::int64_t c = 0; c < n_chunks; ++c) {
-            const std::int64_t b0 = c * batch / n_chunks, b1 = (c + 1) * batch / n_chunks;
-            cT* a = acc + c * tsize;
-            for (std::int64_t b = b0; b < b1; ++b) {
-                const std::int64_t w = b % W;
-                std::copy(grad_out + b * plane, grad_out + (b + 1) * plane, cur.begin());
-                for (std::int64_t l = L - 1; l >= 0; --l) {
-                    fft.propagate(cur.data(), nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur.data(), ny, nx,
-                                  work);
-                    const cT* u = fields + (b * L + l) * plane;
-                    const cT* tl = t + (l * W + w) * plane;
-                    cT* al = a + (l * W + w) * plane;
-                    for (std::int64_t i = 0; i < plane; ++i) {
-                        const cT g = cur[static_cast<std::size_t>(i)];
-                        al[i] += std::conj(u[i]) * g;
-                        cur[static_cast<std::size_t>(i)] = std::conj(tl[i]) * g;
-                    }
-                }
-                if (grad_x) {
-                    fft.propagate(cur.data(), nullptr, Hs + (0 * W + w) * hplane, true, grad_x + b * plane, ny, nx,
-                                  work);
-                }
-            }
-        }
-        // Fixed-order reduction over chunks, parallel over elements: thread-count independent.
-#pragma omp for schedule(static)
-        for (std::int64_t i = 0; i < tsize; ++i) {
-            cT s(0);
-            for (std::int64_t c = 0; c < n_chunks; ++c) s += acc[c * tsize + i];
-            grad_t[i] = s;
-        }
-    }
+    kernels<T>().backward(geom(), grad_out, batch, t_.data(), fields_.data(), n_chunks, acc_.data(), grad_x, grad_t,
+                          std::max(1, n_threads));
 }
 
 template <typename T>
 void DiffractiveStack<T>::adjoint(const cT* y, std::int64_t batch, const cT* t, cT* x_out, int n_threads) const {
     PNNKIT_CHECK(batch >= 0, "batch must be >= 0");
     if (batch == 0) return;
-    const std::int64_t plane = ny_ * nx_, hplane = py_ * px_, L = n_layers_, W = n_wl_;
-    const Fft2<T> fft(static_cast<std::size_t>(py_), static_cast<std::size_t>(px_));
-    const cT* Hs = H_.data();
-    const std::size_t ny = static_cast<std::size_t>(ny_), nx = static_cast<std::size_t>(nx_);
-    const int nt = std::max(1, n_threads);
-#pragma omp parallel num_threads(nt)
-    {
-        auto work = fft.make_work();
-#pragma omp for schedule(static)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            const std::int64_t w = b % W;
-            cT* cur = x_out + b * plane;
-            std::copy(y + b * plane, y + (b + 1) * plane, cur);
-            for (std::int64_t l = L - 1; l >= 0; --l) {
-                fft.propagate(cur, nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur, ny, nx, work);
-                const cT* tl = t + (l * W + w) * plane;
-                for (std::int64_t i = 0; i < plane; ++i) cur[i] *= std::conj(tl[i]);
-            }
-            fft.propagate(cur, nullptr, Hs + (0 * W + w) * hplane, true, cur, ny, nx, work);
-        }
-    }
+    kernels<T>().adjoint(geom(), y, batch, t, x_out, std::max(1, n_threads));
 }
 
 template class DiffractiveStack<float>;

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "pnnkit/common/error.hpp"
-#include "pnnkit/optics/fft2.hpp"
+#include "stack_kernels.hpp"
 
 namespace pnnkit::optics {
 
@@ -78,18 +78,8 @@ void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int
                  "padded grid " << py << " x " << px << " is smaller than the field " << ny << " x " << nx);
     PNNKIT_CHECK(n_h >= 1, "need at least one transfer function");
     if (batch == 0) return;
-    const Fft2<T> fft(static_cast<std::size_t>(py), static_cast<std::size_t>(px));
-    const std::int64_t plane = ny * nx, hplane = py * px;
-    const int nt = n_threads < 1 ? 1 : n_threads;
-#pragma omp parallel num_threads(nt)
-    {
-        auto work = fft.make_work();
-#pragma omp for schedule(static)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            fft.propagate(fields + b * plane, nullptr, H + (b % n_h) * hplane, conj_h, out + b * plane,
-                          static_cast<std::size_t>(ny), static_cast<std::size_t>(nx), work);
-        }
-    }
+    detail::kernel_set<T>(detail::optics_kernels())
+        .propagate(fields, batch, ny, nx, H, n_h, py, px, conj_h, out, n_threads < 1 ? 1 : n_threads);
 }
 
 template void propagate_batch<float>(const std::complex<float>*, std::int64_t, std::int64_t, std::int64_t,

@@ -20,6 +20,11 @@
 
 namespace pnnkit::optics {
 
+namespace detail {
+template <typename T>
+struct StackGeom;
+}  // namespace detail
+
 template <typename T>
 class DiffractiveStack {
    public:
@@ -53,6 +58,8 @@ class DiffractiveStack {
     }
 
    private:
+    detail::StackGeom<T> geom() const;
+
     std::int64_t ny_, nx_, py_, px_, n_layers_, n_wl_;
     std::vector<cT> H_;       // (L+1, W, py, px)
     std::vector<cT> t_;       // transmissions used by the stored forward

@@ -7,7 +7,14 @@
 // process VLEN rows/columns at once in SIMD lanes (pocketfft's own vector type), which is
 // where pocketfft gets its 2-D speed. Threading lives outside (OpenMP over the batch), so
 // pocketfft is compiled without its thread pool.
+//
+// Compiled once per instruction set: the including unit (stack_kernel_*.cpp) includes the
+// standard headers, sets its target, may rename pocketfft (#define pocketfft pocketfft_<isa>)
+// and defines PNNKIT_OPTICS_NS, so that each copy has its own symbols (one-definition rule).
 #pragma once
+#ifndef PNNKIT_OPTICS_NS
+#error "define PNNKIT_OPTICS_NS before including fft2_impl.hpp"
+#endif
 #ifndef POCKETFFT_NO_MULTITHREADING
 #define POCKETFFT_NO_MULTITHREADING
 #endif
@@ -18,7 +25,7 @@
 #include <memory>
 #include <vector>
 
-namespace pnnkit::optics {
+namespace pnnkit::optics::PNNKIT_OPTICS_NS {
 
 namespace pfd = pocketfft::detail;
 
@@ -54,17 +61,14 @@ class Fft2 {
     std::size_t py() const { return py_; }
     std::size_t px() const { return px_; }
 
-    // Per-thread scratch: the padded grid and one lane buffer.
+    // Per-thread scratch: the padded grid and one lane buffer. The lanes live in pocketfft's
+    // 64-byte aligned array: a std::vector of wide vectors is only as aligned as the allocator's
+    // default target believes (16 bytes here), and the wide copies use aligned vector moves.
     struct Work {
         std::vector<cT> grid;
-        std::vector<cV> lanes;
+        pfd::arr<cV> lanes;
     };
-    Work make_work() const {
-        Work w;
-        w.grid.resize(py_ * px_);
-        w.lanes.resize(py_ > px_ ? py_ : px_);
-        return w;
-    }
+    Work make_work() const { return Work{std::vector<cT>(py_ * px_), pfd::arr<cV>(py_ > px_ ? py_ : px_)}; }
 
     // out (ny x nx) = crop(IFFT2(H .* FFT2(pad(t .* in)))); H is py x px in FFT order,
     // conj(H) when conj_h. t may be null (no mask). in and out may alias.
@@ -159,4 +163,4 @@ class Fft2 {
     std::unique_ptr<pfd::pocketfft_c<T>> plan_y_, plan_x_;
 };
 
-}  // namespace pnnkit::optics
+}  // namespace pnnkit::optics::PNNKIT_OPTICS_NS

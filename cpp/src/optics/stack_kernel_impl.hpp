@@ -1,0 +1,144 @@
+// The batch loops of the free-space kernels (see stack_kernels.hpp), compiled once per
+// instruction set. The including unit defines PNNKIT_OPTICS_NS (a distinct namespace per copy)
+// after including the standard headers and setting its target.
+//
+// Threading: OpenMP over the batch (forward, adjoint, propagate) or over fixed sample chunks
+// (backward), each thread with its own FFT scratch; pocketfft is single-threaded inside. The
+// gradient of the masks is summed per chunk and then over chunks in a fixed order, so every
+// result is independent of the number of threads.
+#pragma once
+#ifndef PNNKIT_OPTICS_NS
+#error "define PNNKIT_OPTICS_NS before including stack_kernel_impl.hpp"
+#endif
+
+#include "fft2_impl.hpp"
+#include "stack_kernels.hpp"
+
+namespace pnnkit::optics::PNNKIT_OPTICS_NS {
+
+template <typename T>
+void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int64_t ny, std::int64_t nx,
+                     const std::complex<T>* H, std::int64_t n_h, std::int64_t py, std::int64_t px, bool conj_h,
+                     std::complex<T>* out, int n_threads) {
+    const Fft2<T> fft(static_cast<std::size_t>(py), static_cast<std::size_t>(px));
+    const std::int64_t plane = ny * nx, hplane = py * px;
+#pragma omp parallel num_threads(n_threads)
+    {
+        auto work = fft.make_work();
+#pragma omp for schedule(static)
+        for (std::int64_t b = 0; b < batch; ++b) {
+            fft.propagate(fields + b * plane, nullptr, H + (b % n_h) * hplane, conj_h, out + b * plane,
+                          static_cast<std::size_t>(ny), static_cast<std::size_t>(nx), work);
+        }
+    }
+}
+
+template <typename T>
+void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std::int64_t batch,
+                   const std::complex<T>* t, std::complex<T>* out, std::complex<T>* fields, int n_threads) {
+    using cT = std::complex<T>;
+    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
+    const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
+    const cT* Hs = g.H;
+#pragma omp parallel num_threads(n_threads)
+    {
+        auto work = fft.make_work();
+#pragma omp for schedule(static)
+        for (std::int64_t b = 0; b < batch; ++b) {
+            const std::int64_t w = b % W;
+            cT* cur = out + b * plane;
+            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, false, cur, ny, nx, work);
+            for (std::int64_t l = 0; l < L; ++l) {
+                if (fields) std::copy(cur, cur + plane, fields + (b * L + l) * plane);
+                fft.propagate(cur, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, false, cur, ny, nx,
+                              work);
+            }
+        }
+    }
+}
+
+template <typename T>
+void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_out, std::int64_t batch,
+                    const std::complex<T>* t, const std::complex<T>* fields, std::int64_t n_chunks,
+                    std::complex<T>* acc, std::complex<T>* grad_x, std::complex<T>* grad_t, int n_threads) {
+    using cT = std::complex<T>;
+    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const std::int64_t tsize = L * W * plane;
+    const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
+    const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
+    const cT* Hs = g.H;
+#pragma omp parallel num_threads(n_threads)
+    {
+        auto work = fft.make_work();
+        std::vector<cT> cur(static_cast<std::size_t>(plane));
+#pragma omp for schedule(static)
+        for (std::int64_t c = 0; c < n_chunks; ++c) {
+            const std::int64_t b0 = c * batch / n_chunks, b1 = (c + 1) * batch / n_chunks;
+            cT* a = acc + c * tsize;
+            for (std::int64_t b = b0; b < b1; ++b) {
+                const std::int64_t w = b % W;
+                std::copy(grad_out + b * plane, grad_out + (b + 1) * plane, cur.begin());
+                for (std::int64_t l = L - 1; l >= 0; --l) {
+                    fft.propagate(cur.data(), nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur.data(), ny, nx,
+                                  work);
+                    const cT* u = fields + (b * L + l) * plane;
+                    const cT* tl = t + (l * W + w) * plane;
+                    cT* al = a + (l * W + w) * plane;
+                    for (std::int64_t i = 0; i < plane; ++i) {
+                        const cT gv = cur[static_cast<std::size_t>(i)];
+                        al[i] += std::conj(u[i]) * gv;
+                        cur[static_cast<std::size_t>(i)] = std::conj(tl[i]) * gv;
+                    }
+                }
+                if (grad_x) {
+                    fft.propagate(cur.data(), nullptr, Hs + (0 * W + w) * hplane, true, grad_x + b * plane, ny, nx,
+                                  work);
+                }
+            }
+        }
+        // Fixed-order reduction over chunks, parallel over elements: thread-count independent.
+#pragma omp for schedule(static)
+        for (std::int64_t i = 0; i < tsize; ++i) {
+            cT s(0);
+            for (std::int64_t c = 0; c < n_chunks; ++c) s += acc[c * tsize + i];
+            grad_t[i] = s;
+        }
+    }
+}
+
+template <typename T>
+void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std::int64_t batch,
+                   const std::complex<T>* t, std::complex<T>* x_out, int n_threads) {
+    using cT = std::complex<T>;
+    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
+    const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
+    const cT* Hs = g.H;
+#pragma omp parallel num_threads(n_threads)
+    {
+        auto work = fft.make_work();
+#pragma omp for schedule(static)
+        for (std::int64_t b = 0; b < batch; ++b) {
+            const std::int64_t w = b % W;
+            cT* cur = x_out + b * plane;
+            std::copy(y + b * plane, y + (b + 1) * plane, cur);
+            for (std::int64_t l = L - 1; l >= 0; --l) {
+                fft.propagate(cur, nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur, ny, nx, work);
+                const cT* tl = t + (l * W + w) * plane;
+                for (std::int64_t i = 0; i < plane; ++i) cur[i] *= std::conj(tl[i]);
+            }
+            fft.propagate(cur, nullptr, Hs + (0 * W + w) * hplane, true, cur, ny, nx, work);
+        }
+    }
+}
+
+// The kernel table of this copy: a constant expression (addresses only), so that no code of a
+// wide-target copy runs at load time on a CPU that may lack its instructions.
+constexpr detail::OpticsKernels make_kernels(const char* isa) {
+    return {{propagate_batch<float>, stack_forward<float>, stack_backward<float>, stack_adjoint<float>},
+            {propagate_batch<double>, stack_forward<double>, stack_backward<double>, stack_adjoint<double>},
+            isa};
+}
+
+}  // namespace pnnkit::optics::PNNKIT_OPTICS_NS

@@ -1,0 +1,126 @@
+"""Instruction-set copies of the free-space kernels (generic, AVX2+FMA, AVX-512): same results.
+
+The copies run the same pocketfft algorithm (same factorisation and twiddles) in lanes of different
+widths, with FMA contraction where the target has it, so they agree to float rounding, not bit for
+bit. Tolerance (relative 2-norm of the difference): each 1-D FFT pass of length n has a relative
+rounding error of about eps * log2(n) (Higham, Accuracy and Stability, sec. 24.1: the Cooley-Tukey
+error grows like log2 n); one propagation is four passes (rows, columns, inverse columns, inverse
+rows), a stack of L masks is L + 1 propagations, and each copy may err in either direction:
+
+    tol = 2 * 4 * (L + 1) * log2(max(py, px)) * eps,
+
+with eps the unit roundoff of the dtype. Each copy is also checked against the complex128 result.
+Within one copy, results must be bit-identical for 1 and 2 threads.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+import pnnkit
+import pytest
+from pnnkit import _core
+from pnnkit.optics.propagation import Propagator
+
+LAM = 1.0e-6
+SHAPE = (24, 20)  # not a multiple of the 8- or 16-wide lanes: partial lane blocks are exercised
+DISTANCES_M = (5e-6, 7e-6, 3e-6, 6e-6)  # input step + 3 masks
+N_LAYERS = len(DISTANCES_M) - 1
+WIDE = [isa for isa in ("avx2", "avx512") if isa in _core.optics_kernel_isas()]
+
+
+@pytest.fixture
+def keep_isa() -> Iterator[None]:
+    """Restore the kernel copy in use (the suite may run with PNNKIT_OPTICS_ISA set)."""
+    isa = _core.optics_kernel_isa()
+    yield
+    _core.optics_set_kernel_isa(isa)
+
+
+def _H(dtype: type, pad: bool, n_wl: int = 2) -> np.ndarray:
+    lams = [LAM * (1 + 0.2 * w) for w in range(n_wl)]
+    Hs = [Propagator(SHAPE, LAM, lams, d, pad=pad, dtype=dtype, warn=False).H for d in DISTANCES_M]
+    return np.ascontiguousarray(np.stack(Hs))
+
+
+def _problem(dtype: type, n_wl: int = 2, batch: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(7)
+    shape_t = (N_LAYERS, n_wl, *SHAPE)
+    t = (rng.uniform(0.3, 1, shape_t) * np.exp(1j * rng.uniform(0, 6, shape_t))).astype(dtype)
+    x = (rng.normal(size=(batch, *SHAPE)) + 1j * rng.normal(size=(batch, *SHAPE))).astype(dtype)
+    g = (rng.normal(size=(batch, *SHAPE)) + 1j * rng.normal(size=(batch, *SHAPE))).astype(dtype)
+    return x, t, g
+
+
+def _run_all(isa: str, dtype: type, pad: bool) -> dict[str, np.ndarray]:
+    """Forward, vjp (input and mask gradients), adjoint and one propagation step in copy ``isa``."""
+    _core.optics_set_kernel_isa(isa)
+    H = _H(dtype, pad)
+    stack = (_core.DiffractiveStack64 if dtype == np.complex64 else _core.DiffractiveStack128)(*SHAPE, H)
+    x, t, g = _problem(dtype)
+    out = stack.forward(x, t, True)
+    gx, gt = stack.backward(g, True)
+    return {"out": out, "gx": gx, "gt": gt, "adj": stack.adjoint(g, t),
+            "step": _core.optics_propagate(x, np.ascontiguousarray(H[0])),
+            "step_adj": _core.optics_propagate(x, np.ascontiguousarray(H[1]), True)}
+
+
+def _tol(dtype: type, pad: bool) -> float:
+    py, px = (2 * SHAPE[0], 2 * SHAPE[1]) if pad else SHAPE
+    return 2 * 4 * (N_LAYERS + 1) * math.log2(max(py, px)) * float(np.finfo(dtype).eps) / 2
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm((a - b).ravel()) / np.linalg.norm(b.ravel()))
+
+
+@pytest.mark.parametrize("pad", [True, False])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("isa", WIDE)
+def test_wide_copy_matches_generic(isa: str, dtype: type, pad: bool, keep_isa: None) -> None:
+    ref = _run_all("generic", np.complex128, pad)  # the float64 answer, for scale
+    gen = _run_all("generic", dtype, pad)
+    wide = _run_all(isa, dtype, pad)
+    tol = _tol(dtype, pad)
+    for key in ref:
+        assert _rel(wide[key], gen[key]) <= tol, key
+        assert _rel(wide[key], ref[key]) <= tol, key
+        assert _rel(gen[key], ref[key]) <= tol, key
+
+
+@pytest.mark.parametrize("isa", ["generic", *WIDE])
+def test_threads_bit_identical_within_a_copy(isa: str, keep_isa: None, restore_threads: None) -> None:
+    results = []
+    for n in (1, 2):
+        pnnkit.set_num_threads(n)
+        results.append(_run_all(isa, np.complex64, True))
+    for key in results[0]:
+        np.testing.assert_array_equal(results[0][key], results[1][key], err_msg=key)
+
+
+def test_kernel_choice_and_bad_names(keep_isa: None) -> None:
+    isas = _core.optics_kernel_isas()
+    assert "generic" in isas and _core.optics_kernel_isa() in isas
+    for isa in isas:
+        _core.optics_set_kernel_isa(isa)
+        assert _core.optics_kernel_isa() == isa
+    _core.optics_set_kernel_isa("auto")
+    # The default is AVX2 wherever the CPU has it (AVX-512 measured slower, see bench/optics.py).
+    assert _core.optics_kernel_isa() == ("avx2" if "avx2" in isas else "generic")
+    with pytest.raises(ValueError, match="isa"):
+        _core.optics_set_kernel_isa("sse9")
+    for isa in {"avx2", "avx512"} - set(isas):
+        with pytest.raises(ValueError, match="isa"):
+            _core.optics_set_kernel_isa(isa)
+
+
+def test_environment_override() -> None:
+    code = "from pnnkit import _core; print(_core.optics_kernel_isa())"
+    env = dict(os.environ, PNNKIT_OPTICS_ISA="generic")
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "generic"
