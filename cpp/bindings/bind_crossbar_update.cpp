@@ -126,7 +126,7 @@ void register_crossbar_update(py::module_& m) {
             "update",
             [](PulsedTile& t, const carray<double>& x, const carray<double>& d, double lr, int desired_bl,
                bool update_management, bool update_bl_management, int pulse_type, bool aggregate_constant,
-               const std::string& kernel) {
+               const std::string& kernel, const std::string& precision) {
                 pnnkit_py::require_ndim(x, 2, "x");
                 pnnkit_py::require_ndim(d, 2, "d");
                 pnnkit_py::require_nonempty(x, "x");
@@ -141,6 +141,11 @@ void register_crossbar_update(py::module_& m) {
                 up.pulse_type = static_cast<PulseType>(pulse_type);
                 up.aggregate_constant = aggregate_constant;
                 up.kernel = kernel_of(kernel);
+                if (precision == "float32") {
+                    up.precision = pnnkit::crossbar::UpdatePrecision::Float32;
+                } else if (precision != "float64") {
+                    throw std::invalid_argument("precision must be 'float64' or 'float32', got '" + precision + "'");
+                }
                 up.validate();
                 pnnkit::crossbar::UpdateStats st;
                 {
@@ -156,10 +161,11 @@ void register_crossbar_update(py::module_& m) {
             },
             py::arg("x"), py::arg("d"), py::arg("lr"), py::arg("desired_bl") = 31,
             py::arg("update_management") = true, py::arg("update_bl_management") = true, py::arg("pulse_type") = 0,
-            py::arg("aggregate_constant") = true, py::arg("kernel") = "auto",
+            py::arg("aggregate_constant") = true, py::arg("kernel") = "auto", py::arg("precision") = "float64",
             "Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, "
             "1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random "
-            "numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'.")
+            "numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'. precision: 'float64' or "
+            "'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, Box-Muller normals).")
         .def(
             "apply_pulses",
             [](PulsedTile& t, const carray<std::int32_t>& counts) {
@@ -219,4 +225,20 @@ void register_crossbar_update(py::module_& m) {
             return out;
         },
         py::arg("x"), py::arg("kernel") = "auto", "The row kernels' polynomial exp (for its accuracy test).");
+    m.def(
+        "pulse_kernel_normals_f32",
+        [](const carray<std::uint32_t>& w1, const carray<std::uint32_t>& w2, const std::string& kernel) {
+            pnnkit_py::require_ndim(w1, 1, "w1");
+            pnnkit_py::require_ndim(w2, 1, "w2");
+            pnnkit_py::require_dim(w2, 0, w1.shape(0), "w2");
+            const auto k = kernel_of(kernel);
+            if (k == pnnkit::crossbar::UpdateKernel::Reference)
+                throw std::invalid_argument("kernel must name a row-kernel copy (auto, generic, avx2, avx512)");
+            py::array_t<float> z1(w1.shape(0)), z2(w1.shape(0));
+            pnnkit::crossbar::pulse_kernel_normals_f32(w1.data(), w2.data(), z1.mutable_data(), z2.mutable_data(),
+                                                       w1.shape(0), k);
+            return py::make_tuple(z1, z2);
+        },
+        py::arg("w1"), py::arg("w2"), py::arg("kernel") = "auto",
+        "The float32 kernels' Box-Muller normals (r cos, r sin) of word pairs (for the statistical tests).");
 }

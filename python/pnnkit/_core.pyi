@@ -528,9 +528,9 @@ class PulsedTile:
         ...
     def set_weights(self, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64]) -> None:
         ...
-    def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], d: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lr: typing.SupportsFloat | typing.SupportsIndex, desired_bl: typing.SupportsInt | typing.SupportsIndex = 31, update_management: bool = True, update_bl_management: bool = True, pulse_type: typing.SupportsInt | typing.SupportsIndex = 0, aggregate_constant: bool = True, kernel: str = 'auto') -> dict:
+    def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], d: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lr: typing.SupportsFloat | typing.SupportsIndex, desired_bl: typing.SupportsInt | typing.SupportsIndex = 31, update_management: bool = True, update_bl_management: bool = True, pulse_type: typing.SupportsInt | typing.SupportsIndex = 0, aggregate_constant: bool = True, kernel: str = 'auto', precision: str = 'float64') -> dict:
         """
-        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'.
+        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'. precision: 'float64' or 'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, Box-Muller normals).
         """
     @property
     def cols(self) -> int:
@@ -809,6 +809,10 @@ def philox_uniform(seed: typing.SupportsInt | typing.SupportsIndex, stream: typi
 def pulse_kernel_exp(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], kernel: str = 'auto') -> numpy.typing.NDArray[numpy.float64]:
     """
     The row kernels' polynomial exp (for its accuracy test).
+    """
+def pulse_kernel_normals_f32(w1: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], w2: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], kernel: str = 'auto') -> tuple:
+    """
+    The float32 kernels' Box-Muller normals (r cos, r sin) of word pairs (for the statistical tests).
     """
 def pulse_kernel_isa() -> str:
     """

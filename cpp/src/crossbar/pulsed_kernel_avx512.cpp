@@ -19,6 +19,7 @@
 #define PNNKIT_PULSE_AVX512 1  // the impl's explicit-intrinsic Philox
 #define PNNKIT_PULSE_NS isa_avx512
 #include "pulsed_kernel_impl.hpp"
+#include "pulsed_kernel_f32_impl.hpp"
 
 namespace pnnkit {
 namespace crossbar {
@@ -27,12 +28,18 @@ namespace {
 double exp_avx512(double x) { return isa_avx512::exp_poly(x); }
 std::int64_t constant_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::constant_row(a, i); }
 std::int64_t per_pulse_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::per_pulse_row(a, i); }
+std::int64_t constant_f32_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::constant_row_f32(a, i); }
+std::int64_t per_pulse_f32_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::per_pulse_row_f32(a, i); }
+void normals_f32_avx512(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
+    isa_avx512::normals_f32(w1, w2, z1, z2, n);
+}
 }  // namespace
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
 const PulseKernels* pulse_kernels_avx512() {
-    static const PulseKernels k{constant_avx512, per_pulse_avx512, exp_avx512, "avx512"};
+    static const PulseKernels k{constant_avx512, per_pulse_avx512, exp_avx512, "avx512", constant_f32_avx512, per_pulse_f32_avx512,
+                                normals_f32_avx512};
     return &k;
 }
 }  // namespace detail

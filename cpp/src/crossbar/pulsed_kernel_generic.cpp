@@ -11,6 +11,7 @@
 
 #define PNNKIT_PULSE_NS isa_generic
 #include "pulsed_kernel_impl.hpp"
+#include "pulsed_kernel_f32_impl.hpp"
 
 namespace pnnkit {
 namespace crossbar {
@@ -19,6 +20,11 @@ namespace {
 double exp_generic(double x) { return isa_generic::exp_poly(x); }
 std::int64_t constant_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::constant_row(a, i); }
 std::int64_t per_pulse_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row(a, i); }
+std::int64_t constant_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::constant_row_f32(a, i); }
+std::int64_t per_pulse_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row_f32(a, i); }
+void normals_f32_generic(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
+    isa_generic::normals_f32(w1, w2, z1, z2, n);
+}
 
 bool cpu_has(const char* isa) {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -34,7 +40,8 @@ bool cpu_has(const char* isa) {
 }  // namespace
 
 const PulseKernels& pulse_kernels_generic() {
-    static const PulseKernels k{constant_generic, per_pulse_generic, exp_generic, "generic"};
+    static const PulseKernels k{constant_generic, per_pulse_generic, exp_generic, "generic", constant_f32_generic, per_pulse_f32_generic,
+                                normals_f32_generic};
     return k;
 }
 

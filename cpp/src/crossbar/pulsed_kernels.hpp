@@ -11,6 +11,7 @@
 //  * per-pulse models: pulse s (0-based) of crosspoint (b, i, j) from word (j%32)/8 of counter
 //    (((b*R + i)*nblk + j/32)*32 + s)*8 + j%8.
 // (Word-major within a block so that 8 lanes of one word are 8 consecutive SIMD counters.)
+// The float32 kernels use their own layout, documented in pulsed_kernel_f32_impl.hpp.
 // Every number is a pure function of (seed, call, sample, row, column, pulse index), so the
 // result does not depend on the number of threads. pulsed_update.cpp has the scalar reference
 // path that draws exactly the same numbers.
@@ -39,6 +40,12 @@ struct PulseRowArgs {
     double A_up = 0, A_down = 0, g_up = 0, g_down = 0, es_a = 0, es_b = 0;
     const double *pw_up = nullptr, *pw_down = nullptr;
     int n_pw_up = 0, n_pw_down = 0;
+    // Float32 kernels only: the per-device arrays as float32, rows padded with zeros to Cp (a
+    // multiple of 32) columns; bounds rounded inwards so that a float32 weight never leaves the
+    // float64 bounds; inv_range = 1 / (w_max - w_min), 0 for a collapsed range.
+    std::int64_t Cp = 0;
+    const float *f_scale_up = nullptr, *f_scale_down = nullptr, *f_w_min = nullptr, *f_w_max = nullptr;
+    const float *f_slope_up = nullptr, *f_slope_down = nullptr, *f_inv_range = nullptr;
 };
 
 // Number of 32-column blocks of a row.
@@ -52,6 +59,12 @@ struct PulseKernels {
     PulseRowFn per_pulse_row;  // any model, n sequential steps with one normal each
     double (*exp)(double);     // the kernels' exp (exposed for the accuracy test)
     const char* isa;
+    // float32 copies (pulsed_kernel_f32_impl.hpp: xoshiro128++ streams seeded by Philox,
+    // Box-Muller normals)
+    PulseRowFn constant_row_f32;
+    PulseRowFn per_pulse_row_f32;
+    // the float32 kernels' Box-Muller normals of word pairs (exposed for the statistical tests)
+    void (*normals_f32)(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n);
 };
 
 // The kernels for the best instruction set of this CPU (avx512, avx2 or generic).

@@ -64,6 +64,11 @@ const char* pulse_kernel_isa() { return detail::pulse_kernels().isa; }
 
 double pulse_kernel_exp(double x, UpdateKernel k) { return kernels_for(k).exp(x); }
 
+void pulse_kernel_normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2,
+                              std::int64_t n, UpdateKernel k) {
+    kernels_for(k).normals_f32(w1, w2, z1, z2, n);
+}
+
 void UpdateParams::validate() const {
     PNNKIT_CHECK(desired_bl >= 1 && desired_bl <= 32,
                  "desired_bl must be in [1, 32] (one 32-bit pulse word), got " << desired_bl);
@@ -72,6 +77,39 @@ void UpdateParams::validate() const {
     const int kk = static_cast<int>(kernel);
     PNNKIT_CHECK(kk >= 0 && kk <= 4, "kernel must be 0 (auto), 1 (reference), 2 (generic), 3 (avx2) or 4 (avx512), got "
                                          << kk);
+    const int pr = static_cast<int>(precision);
+    PNNKIT_CHECK(pr == 0 || pr == 1, "precision must be 0 (float64) or 1 (float32), got " << pr);
+    PNNKIT_CHECK(!(precision == UpdatePrecision::Float32 && kernel == UpdateKernel::Reference),
+                 "the scalar reference kernel exists for float64 only (compare float32 with it in distribution)");
+}
+
+// Float32 device arrays, rows padded to a multiple of 32 columns with zeros (padding lanes get
+// no step). Bounds are rounded inwards: clipping in float32 then never leaves the float64 bounds.
+void PulsedTile::ensure_f32_arrays() {
+    if (cols_padded_ != 0) return;
+    const std::int64_t R = rows(), C = cols(), Cp = detail::pulse_blocks(C) * 32;
+    const std::size_t n = static_cast<std::size_t>(R * Cp);
+    for (auto* v : {&f_scale_up_, &f_scale_down_, &f_w_min_, &f_w_max_, &f_slope_up_, &f_slope_down_, &f_inv_range_})
+        v->assign(n, 0.0f);
+    for (std::int64_t i = 0; i < R; ++i) {
+        for (std::int64_t j = 0; j < C; ++j) {
+            const std::int64_t k = i * C + j;
+            const std::size_t q = static_cast<std::size_t>(i * Cp + j);
+            f_scale_up_[q] = static_cast<float>(dev_.scale_up[k]);
+            f_scale_down_[q] = static_cast<float>(dev_.scale_down[k]);
+            f_slope_up_[q] = static_cast<float>(dev_.slope_up[k]);
+            f_slope_down_[q] = static_cast<float>(dev_.slope_down[k]);
+            float lo = static_cast<float>(dev_.w_min[k]), hi = static_cast<float>(dev_.w_max[k]);
+            if (static_cast<double>(lo) < dev_.w_min[k]) lo = std::nextafter(lo, HUGE_VALF);
+            if (static_cast<double>(hi) > dev_.w_max[k]) hi = std::nextafter(hi, -HUGE_VALF);
+            if (hi < lo) hi = lo;  // a range narrower than one float32 step
+            f_w_min_[q] = lo;
+            f_w_max_[q] = hi;
+            const double range = dev_.w_max[k] - dev_.w_min[k];
+            f_inv_range_[q] = range > 0.0 ? static_cast<float>(1.0 / range) : 0.0f;
+        }
+    }
+    cols_padded_ = Cp;
 }
 
 PulsedTile::PulsedTile(const DeviceParams& p, std::int64_t rows, std::int64_t cols, std::uint64_t seed)
@@ -238,11 +276,24 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
         a.pw_down = p.piecewise_down.data();
         a.n_pw_up = static_cast<int>(p.piecewise_up.size());
         a.n_pw_down = static_cast<int>(p.piecewise_down.size());
+        const bool f32 = up.precision == UpdatePrecision::Float32;
+        if (f32) {
+            ensure_f32_arrays();
+            a.Cp = cols_padded_;
+            a.f_scale_up = f_scale_up_.data();
+            a.f_scale_down = f_scale_down_.data();
+            a.f_w_min = f_w_min_.data();
+            a.f_w_max = f_w_max_.data();
+            a.f_slope_up = f_slope_up_.data();
+            a.f_slope_down = f_slope_down_.data();
+            a.f_inv_range = f_inv_range_.data();
+        }
         if (up.kernel == UpdateKernel::Reference) {
             total = reference_rows(a, aggregate, nthreads);
         } else {
             const detail::PulseKernels& ks = kernels_for(up.kernel);
-            const detail::PulseRowFn fn = aggregate ? ks.constant_row : ks.per_pulse_row;
+            const detail::PulseRowFn fn = f32 ? (aggregate ? ks.constant_row_f32 : ks.per_pulse_row_f32)
+                                              : (aggregate ? ks.constant_row : ks.per_pulse_row);
 #pragma omp parallel for schedule(static) num_threads(nthreads) reduction(+ : total)
             for (std::int64_t i = 0; i < R; ++i) total += fn(a, i);
         }

@@ -41,6 +41,13 @@ enum class PulseType : int {
 // time through DeviceArray::step), or a named instruction-set copy of the row kernels.
 enum class UpdateKernel : int { Auto = 0, Reference = 1, Generic = 2, Avx2 = 3, Avx512 = 4 };
 
+// Arithmetic of the stochastic pulse kernels. Float64: Philox + inverse-CDF normals, float64
+// weights (the scalar reference exists for it). Float32: the same pulses and device steps in
+// float32 lanes, per-lane xoshiro128++ streams seeded by Philox and Box-Muller normals (as
+// aihwkit, which computes in float32); several times faster for weight-dependent devices.
+// Equal to Float64 to float rounding without cycle-to-cycle noise, equal in distribution with it.
+enum class UpdatePrecision : int { Float64 = 0, Float32 = 1 };
+
 namespace detail {
 struct PulseRowArgs;
 }
@@ -52,6 +59,7 @@ struct UpdateParams {
     PulseType pulse_type = PulseType::Stochastic;
     bool aggregate_constant = true;
     UpdateKernel kernel = UpdateKernel::Auto;
+    UpdatePrecision precision = UpdatePrecision::Float64;
     void validate() const;
 };
 
@@ -88,6 +96,9 @@ class PulsedTile {
 
    private:
     std::int64_t reference_rows(const detail::PulseRowArgs& a, bool aggregate, int nthreads);
+    // The float32 copies of the device arrays (built on the first float32 update; the d2d
+    // parameters never change after construction).
+    void ensure_f32_arrays();
 
     DeviceArray dev_;
     std::vector<double> w_;
@@ -97,6 +108,8 @@ class PulsedTile {
     std::vector<double> xprob_, dprob_;
     std::vector<std::int8_t> xsign_, dsign_;
     std::vector<int> bl_;
+    std::int64_t cols_padded_ = 0;
+    std::vector<float> f_scale_up_, f_scale_down_, f_w_min_, f_w_max_, f_slope_up_, f_slope_down_, f_inv_range_;
 };
 
 // Standard normal from one 32-bit uniform word (inverse CDF, Acklam's rational
@@ -108,6 +121,10 @@ const char* pulse_kernel_isa();
 // The row kernels' branch-free exp, of the given copy (for the accuracy test); throws when
 // that copy is not available here.
 double pulse_kernel_exp(double x, UpdateKernel k);
+// The float32 kernels' Box-Muller normals z1 (r cos), z2 (r sin) of word pairs (w1[q], w2[q]),
+// of the given copy (for the statistical tests).
+void pulse_kernel_normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2,
+                              std::int64_t n, UpdateKernel k);
 
 }  // namespace crossbar
 }  // namespace pnnkit

@@ -1,0 +1,570 @@
+// Float32 row kernels of the pulsed update (UpdatePrecision::Float32), compiled once per
+// instruction set like pulsed_kernel_impl.hpp (include it first: this file reuses its philox16,
+// kLanes and PulseRowArgs inside the same PNNKIT_PULSE_NS namespace).
+//
+// Why a second set: aihwkit computes its pulsed update in float32, and most of the float64
+// kernels' time goes to drawing one normal per pulse (Philox + an inverse CDF with a division).
+// Here every pulse is still applied one at a time with its own device step and its own normal;
+// what changes is the arithmetic and where the random words come from:
+//  * float32 lanes (16 per AVX-512 register, 8 per AVX2 one), weights rounded to float32 while a
+//    block is processed (only crosspoints that received pulses are written back);
+//  * per-pulse models: each lane (crosspoint) of a (sample, row, 32-column block) gets its own
+//    xoshiro128++ stream, seeded from Philox (the four state words of lane j are the four words
+//    of Philox counter blk*32 + j), so the result is still a pure function of (seed, call,
+//    sample, row, column, pulse index) and does not depend on threads or on the SIMD width;
+//  * normals by Box-Muller without divisions in the hot path except one for the log (pulse
+//    pairs 2t and 2t+1 of a lane share one pair of words: r cos and r sin);
+//  * aggregated ConstantStep: lane j's normal from Philox counter blk*16 + (j mod 16) (words 0
+//    and 1; cos for j < 16, sin for j >= 16).
+// Values agree with the float64 kernels to float rounding when there is no cycle-to-cycle
+// noise; with noise they agree in distribution (the tests check both).
+#ifndef PNNKIT_PULSE_NS
+#error "define PNNKIT_PULSE_NS and include pulsed_kernel_impl.hpp before pulsed_kernel_f32_impl.hpp"
+#endif
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace pnnkit {
+namespace crossbar {
+namespace PNNKIT_PULSE_NS {
+
+#if defined(PNNKIT_PULSE_AVX512)
+constexpr int kF = 16;
+#else
+constexpr int kF = 8;
+#endif
+constexpr int kFG = kLanes / kF;  // float groups in a 32-lane block
+typedef float vf __attribute__((vector_size(4 * kF)));
+typedef std::int32_t vfm __attribute__((vector_size(4 * kF)));
+typedef std::uint32_t vfu __attribute__((vector_size(4 * kF)));
+
+inline vf loadf(const float* p) {
+    vf v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void storef(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vfu loadu(const std::uint32_t* p) {
+    vfu v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline vf splatf(float x) {
+    vf v = {};
+    return v + x;
+}
+inline vf fsel(vfm m, vf a, vf b) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+    return m ? a : b;
+#else
+    return reinterpret_cast<vf>((reinterpret_cast<vfm>(a) & m) | (reinterpret_cast<vfm>(b) & ~m));
+#endif
+}
+// max / min per lane (one instruction on the SIMD targets; operands are never NaN here).
+inline vf fmaxv(vf a, vf b) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return reinterpret_cast<vf>(_mm512_max_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b)));
+#elif defined(PNNKIT_PULSE_AVX2)
+    return reinterpret_cast<vf>(_mm256_max_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b)));
+#else
+    return fsel(a > b, a, b);
+#endif
+}
+inline vf fminv(vf a, vf b) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return reinterpret_cast<vf>(_mm512_min_ps(reinterpret_cast<__m512>(a), reinterpret_cast<__m512>(b)));
+#elif defined(PNNKIT_PULSE_AVX2)
+    return reinterpret_cast<vf>(_mm256_min_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(b)));
+#else
+    return fsel(a < b, a, b);
+#endif
+}
+inline vf fclip(vf v, vf lo, vf hi) { return fmaxv(fminv(v, hi), lo); }
+
+// sqrt(x) for x >= 0 and 1 / d for d > 0 to float32 accuracy without the divider: the hardware
+// estimate (14 bits on AVX-512, 12 on AVX2) and one Newton step (about 23 bits), so the SIMD
+// copies agree with the generic one (exact sqrt and division) to a few float32 ulp. The divider
+// delivers one 16-lane result per ~10 cycles and sat on the Box-Muller path.
+inline vf fsqrt(vf x) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+    const vfm pos = x > 1e-30f;
+    const vf xs = fsel(pos, x, splatf(1.0f));  // rsqrt(0) = inf
+#if defined(PNNKIT_PULSE_AVX512)
+    vf y = reinterpret_cast<vf>(_mm512_rsqrt14_ps(reinterpret_cast<__m512>(xs)));
+#else
+    vf y = reinterpret_cast<vf>(_mm256_rsqrt_ps(reinterpret_cast<__m256>(xs)));
+#endif
+    y = y * (1.5f - (0.5f * xs) * y * y);
+    return fsel(pos, xs * y, splatf(0.0f));
+#else
+    for (int t = 0; t < kF; ++t) x[t] = std::sqrt(x[t]);
+    return x;
+#endif
+}
+inline vf frcp(vf d) {
+#if defined(PNNKIT_PULSE_AVX512)
+    const vf y = reinterpret_cast<vf>(_mm512_rcp14_ps(reinterpret_cast<__m512>(d)));
+    return y * (2.0f - d * y);
+#elif defined(PNNKIT_PULSE_AVX2)
+    const vf y = reinterpret_cast<vf>(_mm256_rcp_ps(reinterpret_cast<__m256>(d)));
+    return y * (2.0f - d * y);
+#else
+    return 1.0f / d;
+#endif
+}
+
+// exp(x) in float32, x clamped to [-87, 87]: x = k ln2 + r, |r| <= ln2/2, e^r by Taylor to r^7
+// (truncation < 6e-9 relative) evaluated in Estrin's scheme (half the dependent steps of
+// Horner's: exp sits on the weight's dependency chain), 2^k in the exponent bits.
+inline vf fexp(vf x) {
+    x = fclip(x, splatf(-87.0f), splatf(87.0f));
+    const vf big = splatf(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+    const vf t = x * 1.44269504088896341f + big;
+    const vf k = t - big;
+    const vf r = (x - k * 0.693145751953125f) - k * 1.428606765330187e-06f;  // ln2 split, hi part exact
+    const vf r2 = r * r, r4 = r2 * r2;
+    const vf p01 = r + 1.0f, p23 = r * (1.0f / 6.0f) + 0.5f;
+    const vf p45 = r * (1.0f / 120.0f) + 1.0f / 24.0f, p67 = r * (1.0f / 5040.0f) + 1.0f / 720.0f;
+    const vf p = (p01 + r2 * p23) + r4 * (p45 + r2 * p67);
+    const vfu eb = (reinterpret_cast<vfu>(t) - 0x4B400000u + 127u) << 23;  // low bits of t hold k
+    return p * reinterpret_cast<vf>(eb);
+}
+
+// log(x) for normal positive float32 x: x = m 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s)
+// with s = (m-1)/(m+1), |s| <= 0.172, by its series to s^9 (truncation < 1e-9).
+inline vf flog(vf x) {
+    const vfu bits = reinterpret_cast<vfu>(x);
+    vf m = reinterpret_cast<vf>((bits & 0x007FFFFFu) | 0x3F800000u);
+    vf e = __builtin_convertvector(reinterpret_cast<vfm>(bits >> 23) - 127, vf);
+    const vfm big = m > 1.41421356f;
+    m = fsel(big, m * 0.5f, m);
+    e = fsel(big, e + 1.0f, e);
+    const vf s = (m - 1.0f) * frcp(m + 1.0f), s2 = s * s;
+    vf p = splatf(1.0f / 9.0f);
+    p = p * s2 + 1.0f / 7.0f;
+    p = p * s2 + 1.0f / 5.0f;
+    p = p * s2 + 1.0f / 3.0f;
+    p = p * s2 + 1.0f;
+    return e * 0.693147182464599609f + 2.0f * s * p;
+}
+
+// Uniform in (0, 1] from a word: (w >> 1) through a signed conversion (exact below 2^24,
+// round-to-nearest above: the same on every target) times 2^-31, plus 2^-32 (never 0, so
+// the Box-Muller radius is at most sqrt(64 ln 2) = 6.66).
+inline vf uniform_open0(vfu w) {
+    return __builtin_convertvector(reinterpret_cast<vfm>(w >> 1), vf) * 4.656612873077392578e-10f +
+           2.328306436538696289e-10f;
+}
+// Uniform in [0, 1) with 24 bits.
+inline vf uniform24(vfu w) {
+    return __builtin_convertvector(reinterpret_cast<vfm>(w >> 8), vf) * 5.9604644775390625e-08f;
+}
+
+// cos and sin of the angle 2 pi (u - 1/2), u in [0, 1): the angle in quarter turns t in [-2, 2)
+// is split exactly into an integer q and f in [-1/2, 1/2]; sin and cos of f pi/2 by Taylor
+// series (to a^9 and a^10, truncation < 2e-9), then rotated by q quarter turns.
+inline void fsincos_turn(vf u, vf& c, vf& s) {
+    const vf t = u * 4.0f - 2.0f;  // exact: u has 24 bits
+    const vf big = splatf(12582912.0f);
+    const vf k = (t + big) - big;
+    const vf a = (t - k) * 1.57079632679489662f, a2 = a * a;
+    vf ps = splatf(1.0f / 362880.0f);
+    ps = ps * a2 - 1.0f / 5040.0f;
+    ps = ps * a2 + 1.0f / 120.0f;
+    ps = ps * a2 - 1.0f / 6.0f;
+    const vf sa = a + a * a2 * ps;
+    vf pc = splatf(-1.0f / 3628800.0f);
+    pc = pc * a2 + 1.0f / 40320.0f;
+    pc = pc * a2 - 1.0f / 720.0f;
+    pc = pc * a2 + 1.0f / 24.0f;
+    pc = pc * a2 - 0.5f;
+    const vf ca = pc * a2 + 1.0f;
+    const vfm q = __builtin_convertvector(k, vfm) & 3;  // -2 -> 2, -1 -> 3
+    const vfm q1 = q == 1, q2 = q == 2, q3 = q == 3;
+    c = fsel(q1, -sa, fsel(q2, -ca, fsel(q3, sa, ca)));
+    s = fsel(q1, ca, fsel(q2, -sa, fsel(q3, -ca, sa)));
+}
+
+// Two independent standard normals per lane from two words (Box-Muller).
+inline void normal_pair(vfu w1, vfu w2, vf& z1, vf& z2) {
+    const vf r = fsqrt(-2.0f * flog(uniform_open0(w1)));
+    vf c, s;
+    fsincos_turn(uniform24(w2), c, s);
+    z1 = r * c;
+    z2 = r * s;
+}
+
+// The Box-Muller normals of word arrays (n a multiple of kF is not required: the tail is
+// padded), exposed for the generator's statistical tests.
+inline void normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
+    for (std::int64_t o = 0; o < n; o += kF) {
+        std::uint32_t a[kF] = {}, b[kF] = {};
+        float c[kF], s[kF];
+        const std::int64_t len = n - o < kF ? n - o : kF;
+        for (std::int64_t t = 0; t < len; ++t) {
+            a[t] = w1[o + t];
+            b[t] = w2[o + t];
+        }
+        vf zc, zs;
+        normal_pair(loadu(a), loadu(b), zc, zs);
+        storef(c, zc);
+        storef(s, zs);
+        for (std::int64_t t = 0; t < len; ++t) {
+            z1[o + t] = c[t];
+            z2[o + t] = s[t];
+        }
+    }
+}
+
+// xoshiro128++ on kF lanes (Blackman & Vigna): 32-bit output, 128-bit state per lane.
+struct Xoshiro {
+    vfu s0, s1, s2, s3;
+};
+inline vfu rotl(vfu x, int k) { return (x << k) | (x >> (32 - k)); }
+inline vfu next_words(Xoshiro& x) {
+    const vfu r = rotl(x.s0 + x.s3, 7) + x.s0;
+    const vfu t = x.s1 << 9;
+    x.s2 ^= x.s0;
+    x.s3 ^= x.s1;
+    x.s1 ^= x.s2;
+    x.s0 ^= x.s3;
+    x.s2 ^= t;
+    x.s3 = rotl(x.s3, 11);
+    return r;
+}
+
+// Coincidence counts of kF columns as floats.
+inline vf countsf(const std::uint32_t* xw, std::uint32_t dword) {
+    vfu v = loadu(xw) & dword;
+    v = v - ((v >> 1) & 0x55555555u);
+    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
+    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
+    v = (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
+    return __builtin_convertvector(reinterpret_cast<vfm>(v), vf);
+}
+inline float hmaxf(vf v) {
+    float m = v[0];
+    for (int t = 1; t < kF; ++t) m = v[t] > m ? v[t] : m;
+    return m;
+}
+inline float hsumf(vf v) {
+    float s = 0.0f;
+    for (int t = 0; t < kF; ++t) s += v[t];
+    return s;
+}
+
+// One (sample, row) block of 32 lanes in float32: weights, signs and the lanes' device data.
+// The float device arrays (PulseRowArgs::f_*) have rows padded to a multiple of 32 columns
+// with zeros, so every block reads 32 lanes in bounds; padding lanes have no pulses.
+struct BlockF {
+    float w[kLanes];
+    float dir[kLanes];  // +1 up, -1 down, 0 none
+    std::uint32_t xw[kLanes];
+};
+
+inline void load_block(BlockF& blk, const PulseRowArgs& a, std::int64_t b, std::int64_t i, std::int64_t j0, int len,
+                       int sd) {
+    const double* W = a.W + i * a.C + j0;
+    const std::uint32_t* xb = a.xbits + b * a.C + j0;
+    const std::int8_t* xs = a.xsign + b * a.C + j0;
+    for (int l = 0; l < kLanes; ++l) {
+        const bool in = l < len;
+        blk.w[l] = in ? static_cast<float>(W[in ? l : 0]) : 0.0f;
+        blk.xw[l] = in ? xb[in ? l : 0] : 0u;
+        blk.dir[l] = in ? static_cast<float>(xs[in ? l : 0] * sd) : 0.0f;
+    }
+}
+
+// Writes back the lanes that had pulses (the others keep their float64 value).
+inline void store_block(const BlockF& blk, const PulseRowArgs& a, std::int64_t i, std::int64_t j0, int len,
+                        const vf* n) {
+    double* W = a.W + i * a.C + j0;
+    float nn[kLanes];
+    for (int g = 0; g < kFG; ++g) storef(nn + kF * g, n[g]);
+    for (int l = 0; l < len; ++l)
+        if (nn[l] > 0.0f && blk.dir[l] != 0.0f) W[l] = static_cast<double>(blk.w[l]);
+}
+
+// ---- aggregated ConstantStep ------------------------------------------------------------
+inline std::int64_t constant_row_f32(const PulseRowArgs& a, std::int64_t i) {
+    return for_each_block(a, i, [&](std::int64_t b, int sd, std::uint32_t dword, std::int64_t j0, int len,
+                                    std::uint64_t blkid) -> std::int64_t {
+        BlockF blk;
+        load_block(blk, a, b, i, j0, len, sd);
+        vf n[kFG];
+        float tot = 0.0f;
+        for (int g = 0; g < kFG; ++g) {
+            n[g] = countsf(blk.xw + kF * g, dword);
+            tot += hsumf(n[g]);
+        }
+        if (tot == 0.0f) return 0;
+        const float stdc = static_cast<float>(a.std_c2c);
+        vf z[kFG];
+        if (stdc > 0.0f) {
+            std::uint32_t buf[64];
+            philox16(a.seed, a.stream, blkid * 16u, buf, 2);
+            constexpr int kHalf = kFG / 2;  // groups per 16 lanes
+            for (int h = 0; h < kHalf; ++h) normal_pair(loadu(buf + kF * h), loadu(buf + 16 + kF * h), z[h], z[h + kHalf]);
+        } else {
+            for (int g = 0; g < kFG; ++g) z[g] = splatf(0.0f);
+        }
+        const std::int64_t k0 = i * a.Cp + j0;
+        for (int g = 0; g < kFG; ++g) {
+            const int o = kF * g;
+            const vf dir = loadf(blk.dir + o);
+            const vf s = fsel(dir > 0.0f, loadf(a.f_scale_up + k0 + o), loadf(a.f_scale_down + k0 + o));
+            const vf delta = s * (n[g] + stdc * fsqrt(n[g]) * z[g]);
+            const vf v = loadf(blk.w + o) + dir * delta;
+            storef(blk.w + o, fclip(v, loadf(a.f_w_min + k0 + o), loadf(a.f_w_max + k0 + o)));
+        }
+        store_block(blk, a, i, j0, len, n);
+        return static_cast<std::int64_t>(tot);
+    });
+}
+
+// ---- per-pulse models -------------------------------------------------------------------
+// A chunk is kChunkBlocks consecutive 32-column blocks of one (sample, row): blocks are
+// independent, so their lanes give the pulse loop kChunkGroups independent dependency chains
+// (one device step is a chain of ~20 dependent operations; two chains leave the core idle).
+// The random numbers stay per block (blkid), so results do not depend on the chunking.
+constexpr int kChunkBlocks = 4;
+constexpr int kChunkLanes = kChunkBlocks * kLanes;
+constexpr int kChunkGroups = kChunkLanes / kF;
+
+struct ChunkF {
+    float w[kChunkLanes];
+    float dir[kChunkLanes];  // +1 up, -1 down, 0 none
+    std::uint32_t xw[kChunkLanes];
+    // per-lane constants in the lanes' directions (see step_factorf)
+    float sdir[kChunkLanes];  // dir * step scale (0: no step)
+    float lo[kChunkLanes], hi[kChunkLanes];
+    float p1[kChunkLanes], p2[kChunkLanes], p3[kChunkLanes];
+};
+
+template <int M>
+inline void prepare_lanes_f32(ChunkF& c, const PulseRowArgs& a, std::int64_t k0, int ngroups) {
+    for (int g = 0; g < ngroups; ++g) {
+        const int o = kF * g;
+        const vf dir = loadf(c.dir + o);
+        const vfm up = dir > 0.0f;
+        const vf lo = loadf(a.f_w_min + k0 + o), hi = loadf(a.f_w_max + k0 + o);
+        const vf inv_range = loadf(a.f_inv_range + k0 + o);
+        vf sc = fsel(up, loadf(a.f_scale_up + k0 + o), loadf(a.f_scale_down + k0 + o));
+        vf p1 = splatf(0.0f), p2 = splatf(0.0f), p3 = splatf(0.0f);
+        if constexpr (M == 1 || M == 2) {
+            p1 = fsel(up, loadf(a.f_slope_up + k0 + o), loadf(a.f_slope_down + k0 + o));
+        } else if constexpr (M == 3) {  // exp(gamma * (2 a w / range + b)) = exp(w * p1 + p3)
+            const vf gam = fsel(up, splatf(static_cast<float>(a.g_up)), splatf(static_cast<float>(-a.g_down)));
+            p1 = gam * (2.0f * static_cast<float>(a.es_a)) * inv_range;
+            p2 = fsel(up, splatf(static_cast<float>(a.A_up)), splatf(static_cast<float>(a.A_down)));
+            p3 = gam * static_cast<float>(a.es_b);
+        } else if constexpr (M == 4) {
+            p1 = fsel(up, hi, lo);
+            p2 = fsel(up, -inv_range, inv_range);
+            p3 = fsel(up, loadf(a.f_slope_up + k0 + o), loadf(a.f_slope_down + k0 + o));
+        } else if constexpr (M == 5) {
+            const vf nn = fsel(up, splatf(static_cast<float>(a.n_pw_up)), splatf(static_cast<float>(a.n_pw_down)));
+            p1 = (nn - 1.0f) * inv_range;
+            p3 = nn;
+            sc = fsel(nn > 0.0f, sc, splatf(0.0f));
+        }
+        if constexpr (M >= 3) sc = fsel(inv_range > 0.0f, sc, splatf(0.0f));  // a collapsed range: no step
+        storef(c.sdir + o, sc * dir);
+        storef(c.lo + o, lo);
+        storef(c.hi + o, hi);
+        storef(c.p1 + o, p1);
+        storef(c.p2 + o, p2);
+        storef(c.p3 + o, p3);
+    }
+}
+
+// Piecewise interpolation factor of one lane (scalar table lookup).
+inline float piecewise_factor(const ChunkF& c, int l, float w, const PulseRowArgs& a) {
+    const int n = static_cast<int>(c.p3[l]);
+    if (n <= 0) return 0.0f;
+    const double* nodes = c.sdir[l] > 0.0f ? a.pw_up : a.pw_down;
+    float t = (w - c.lo[l]) * c.p1[l];
+    t = t < 0.0f ? 0.0f : (t > static_cast<float>(n - 1) ? static_cast<float>(n - 1) : t);
+    int i0 = static_cast<int>(t);
+    if (i0 >= n - 1) i0 = n - 2 < 0 ? 0 : n - 2;
+    const float frac = t - static_cast<float>(i0);
+    const float v = n == 1 ? static_cast<float>(nodes[0])
+                           : static_cast<float>(nodes[i0]) * (1.0f - frac) + static_cast<float>(nodes[i0 + 1]) * frac;
+    return v > 0.0f ? v : 0.0f;
+}
+
+// Model factor (step / scale, >= 0) of model M at weights w for lanes o..o+kF-1.
+template <int M>
+inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
+    if constexpr (M == 0) {
+        return splatf(1.0f);
+    } else if constexpr (M == 1 || M == 2) {  // max(1 + slope * w, 0)
+        return fmaxv(1.0f + loadf(c.p1 + o) * w, splatf(0.0f));
+    } else if constexpr (M == 3) {  // max(1 - A exp(w p1 + p3), 0)
+        return fmaxv(1.0f - loadf(c.p2 + o) * fexp(w * loadf(c.p1 + o) + loadf(c.p3 + o)), splatf(0.0f));
+    } else if constexpr (M == 4) {  // clamp((w - edge) * (+-1/range), 0, 1)^gamma
+        const vf r = fclip((w - loadf(c.p1 + o)) * loadf(c.p2 + o), splatf(0.0f), splatf(1.0f));
+        const vf gexp = loadf(c.p3 + o);
+        const vf pw = fexp(gexp * flog(fmaxv(r, splatf(1e-30f))));
+        const vf at0 = fsel(gexp == 0.0f, splatf(1.0f), splatf(0.0f));
+        return fsel(r > 0.0f, pw, at0);
+    } else {
+        vf f;
+        for (int t = 0; t < kF; ++t) f[t] = piecewise_factor(c, o + t, w[t], a);
+        return f;
+    }
+}
+
+// The pulses of one chunk of nb blocks (block q: columns j0 + 32 q .., len[q] of them, random
+// stream blkid0 + q). Lane l takes n_l sequential steps, pulse s with its own normal.
+template <int M, bool Additive>
+inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::int64_t i, int sd,
+                                    std::uint32_t dword, std::int64_t j0, int nb, std::uint64_t blkid0) {
+    ChunkF c;
+    const int lanes = nb * kLanes, ngroups = lanes / kF;
+    const double* W = a.W + i * a.C + j0;
+    const std::uint32_t* xb = a.xbits + b * a.C + j0;
+    const std::int8_t* xs = a.xsign + b * a.C + j0;
+    const std::int64_t len = a.C - j0 < lanes ? a.C - j0 : lanes;
+    for (int l = 0; l < lanes; ++l) {
+        const bool in = l < len;
+        const int li = in ? l : 0;
+        c.w[l] = in ? static_cast<float>(W[li]) : 0.0f;
+        c.xw[l] = in ? xb[li] : 0u;
+        c.dir[l] = in ? static_cast<float>(xs[li] * sd) : 0.0f;
+    }
+    vf n[kChunkGroups];
+    float nmaxg[kChunkGroups], tot = 0.0f;
+    int act[kChunkGroups], nact = 0;
+    for (int g = 0; g < ngroups; ++g) {
+        n[g] = countsf(c.xw + kF * g, dword);
+        nmaxg[g] = hmaxf(n[g]);
+        tot += hsumf(n[g]);
+        if (nmaxg[g] > 0.0f) act[nact++] = g;
+    }
+    if (nact == 0) return 0;
+    prepare_lanes_f32<M>(c, a, i * a.Cp + j0, ngroups);
+    const float stdc = static_cast<float>(a.std_c2c);
+    const bool noisy = stdc > 0.0f;
+    // The noise of every pulse, drawn before the pulse loop (a throughput-bound pass that keeps
+    // the long Box-Muller latency off the weights' dependency chains): per (pulse s, group g)
+    // the factor sdir (1 + std z) of the multiplicative noise, or sdir std z of the additive one.
+    alignas(64) float qbuf[kLanes * kChunkLanes];
+    if (noisy) {
+        // pass 1: the words of every lane's stream (pulse pair t of group g at slot t*kChunkGroups + g)
+        alignas(64) std::uint32_t w1buf[kLanes / 2 * kChunkLanes], w2buf[kLanes / 2 * kChunkLanes];
+        int npairs = 0;
+        for (int q = 0; q < nb; ++q) {
+            std::uint32_t buf[2][64];
+            const std::uint64_t ctr = (blkid0 + static_cast<std::uint64_t>(q)) * 32u;
+            philox16(a.seed, a.stream, ctr, buf[0], 2);
+            philox16(a.seed, a.stream, ctr + 16u, buf[1], 2);
+            for (int h = 0; h < kLanes / kF; ++h) {
+                const int g = q * (kLanes / kF) + h;
+                const int np = (static_cast<int>(nmaxg[g]) + 1) / 2;
+                npairs = np > npairs ? np : npairs;
+                if (np == 0) continue;
+                const std::uint32_t* bb = buf[(kF * h) / 16] + (kF * h) % 16;
+                Xoshiro x;
+                x.s0 = loadu(bb);
+                x.s1 = loadu(bb + 16);
+                x.s2 = loadu(bb + 32);
+                x.s3 = loadu(bb + 48);
+                // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
+                x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
+                for (int t = 0; t < np; ++t) {
+                    const vfu w1 = next_words(x);
+                    const vfu w2 = next_words(x);
+                    __builtin_memcpy(w1buf + (t * kChunkGroups + g) * kF, &w1, sizeof w1);
+                    __builtin_memcpy(w2buf + (t * kChunkGroups + g) * kF, &w2, sizeof w2);
+                }
+            }
+        }
+        // pass 2: the normals and noise factors, slot by slot (independent iterations: the long
+        // Box-Muller latency overlaps across slots instead of stalling one group's stream)
+        for (int t = 0; t < npairs; ++t) {
+            for (int g = 0; g < ngroups; ++g) {
+                if (static_cast<float>(2 * t) >= nmaxg[g]) continue;
+                const int slot = (t * kChunkGroups + g) * kF;
+                vf z1, z2;
+                normal_pair(loadu(w1buf + slot), loadu(w2buf + slot), z1, z2);
+                const vf sdir = loadf(c.sdir + kF * g);
+                float* q0 = qbuf + (2 * t * kChunkGroups + g) * kF;
+                storef(q0, Additive ? sdir * stdc * z1 : sdir * (1.0f + stdc * z1));
+                storef(q0 + kChunkGroups * kF, Additive ? sdir * stdc * z2 : sdir * (1.0f + stdc * z2));
+            }
+        }
+    }
+    vf wv[kChunkGroups];
+    for (int g = 0; g < ngroups; ++g) wv[g] = loadf(c.w + kF * g);
+    for (int s = 0; nact > 0; ++s) {
+        const float sf = static_cast<float>(s);
+        const float* qs = qbuf + s * kChunkGroups * kF;
+        for (int q = 0; q < nact; ++q) {
+            const int g = act[q];
+            const int o = kF * g;
+            const vf wl = wv[g];
+            const vf f = step_factorf<M>(c, o, wl, a);
+            const vf sdir = loadf(c.sdir + o);
+            vf v;
+            if constexpr (Additive) {
+                v = wl + sdir * f;
+                if (noisy) v = v + loadf(qs + o);
+            } else {
+                v = wl + f * (noisy ? loadf(qs + o) : sdir);
+            }
+            wv[g] = fsel(n[g] > sf, fclip(v, loadf(c.lo + o), loadf(c.hi + o)), wl);
+        }
+        int keep = 0;  // groups whose lanes are all done leave the loop
+        for (int q = 0; q < nact; ++q)
+            if (nmaxg[act[q]] > sf + 1.0f) act[keep++] = act[q];
+        nact = keep;
+    }
+    float nn[kChunkLanes];
+    for (int g = 0; g < ngroups; ++g) {
+        storef(c.w + kF * g, wv[g]);
+        storef(nn + kF * g, n[g]);
+    }
+    double* Wm = a.W + i * a.C + j0;
+    for (int l = 0; l < len; ++l)  // only lanes that had pulses (the others keep their float64 value)
+        if (nn[l] > 0.0f && c.dir[l] != 0.0f) Wm[l] = static_cast<double>(c.w[l]);
+    return static_cast<std::int64_t>(tot);
+}
+
+template <int M, bool Additive>
+inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
+    const std::int64_t C = a.C, R = a.R, nblk = pulse_blocks(C);
+    std::int64_t total = 0;
+    for (std::int64_t b = 0; b < a.batch; ++b) {
+        if (a.bl[b] == 0) continue;
+        const int sd = a.dsign[b * R + i];
+        const std::uint32_t dword = a.dbits[b * R + i];
+        if (sd == 0 || dword == 0u) continue;
+        const std::uint64_t sample_row = static_cast<std::uint64_t>(b * R + i) * static_cast<std::uint64_t>(nblk);
+        for (std::int64_t jb = 0; jb < nblk; jb += kChunkBlocks) {
+            const int nb = nblk - jb < kChunkBlocks ? static_cast<int>(nblk - jb) : kChunkBlocks;
+            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, jb * kLanes, nb,
+                                                  sample_row + static_cast<std::uint64_t>(jb));
+        }
+    }
+    return total;
+}
+
+inline std::int64_t per_pulse_row_f32(const PulseRowArgs& a, std::int64_t i) {
+    const bool additive = (a.model == 1 || a.model == 2) && !a.mult_noise;
+    switch (a.model) {
+        case 0: return per_pulse_row_f32_t<0, false>(a, i);
+        case 1: return additive ? per_pulse_row_f32_t<1, true>(a, i) : per_pulse_row_f32_t<1, false>(a, i);
+        case 2: return additive ? per_pulse_row_f32_t<2, true>(a, i) : per_pulse_row_f32_t<2, false>(a, i);
+        case 3: return per_pulse_row_f32_t<3, false>(a, i);
+        case 4: return per_pulse_row_f32_t<4, false>(a, i);
+        default: return per_pulse_row_f32_t<5, false>(a, i);
+    }
+}
+
+}  // namespace PNNKIT_PULSE_NS
+}  // namespace crossbar
+}  // namespace pnnkit
+
+#pragma GCC diagnostic pop

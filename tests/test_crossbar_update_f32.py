@@ -1,0 +1,224 @@
+"""The float32 pulsed-update kernels (``PulseConfig(precision="float32")``).
+
+They apply the same pulses as the float64 kernels (the pulse trains come from the shared encode
+step) with the same device steps, in float32 lanes, with their own random streams
+(xoshiro128++ per crosspoint, Box-Muller normals). So: without cycle-to-cycle noise they equal
+the float64 scalar reference to float32 rounding; with it they agree in distribution.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pnnkit
+import pytest
+from pnnkit import _core
+from pnnkit.crossbar import devices as D
+from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig
+
+MODELS = ["Constant", "Linear", "SoftBounds", "Exp", "Pow", "Piecewise"]
+ISAS = [k for k in ("generic", "avx2", "avx512")
+        if k == "generic" or _core.pulse_kernel_isa() in (k, "avx512")]
+F32_ULP = 2.0 ** -24  # half an ulp of 1 in float32: one rounding of a weight |w| <= 1
+
+
+def _params(model: str, std: float = 0.0) -> _core.DeviceParams:
+    p = _core.DeviceParams()
+    p.model = getattr(_core.StepModel, model)
+    p.dw_min = 0.01  # large steps: the bounds and the weight dependence matter within a few updates
+    p.dw_min_std = std
+    if model == "Linear":
+        p.gamma_up, p.gamma_down = 0.5, 0.3
+    elif model == "Pow":
+        p.pow_gamma = 1.7
+        p.pow_up_down = 0.2
+    elif model == "Piecewise":
+        p.piecewise_up = [1.0, 0.8, 0.5, 0.3, 0.1]
+        p.piecewise_down = [0.2, 0.6, 1.2]
+    return p
+
+
+def _run(p: _core.DeviceParams, kernel: str, precision: str, aggregate: bool = False, updates: int = 4,
+         cols: int = 150, seed: int = 3) -> tuple[np.ndarray, int]:
+    rng = np.random.default_rng(seed)
+    # 150 columns: a full 4-block chunk and a partial chunk ending in a padded block
+    t = _core.PulsedTile(p, 9, cols, 5)
+    total = 0
+    for _ in range(updates):
+        x, d = rng.standard_normal((6, cols)), rng.standard_normal((6, 9))
+        total += t.update(x, d, 0.5, 31, True, False, 0, aggregate, kernel, precision)["coincidences"]
+    return t.get_weights(), total
+
+
+@pytest.mark.parametrize("kernel", ISAS)
+@pytest.mark.parametrize("model", MODELS)
+def test_noise_free_float32_equals_float64_reference(model: str, kernel: str) -> None:
+    p = _params(model)
+    ref, n_ref = _run(p, "reference", "float64")
+    f32, n_f32 = _run(p, kernel, "float32")
+    assert n_ref == n_f32 > 9 * 150 * 4
+    w0 = _core.PulsedTile(p, 9, 150, 5).get_weights()
+    assert np.mean(ref != w0) > 0.9
+    # each pulse rounds the weight once (and its step factor to a few ulp): the error grows at
+    # most by a few float32 ulp per pulse; a crosspoint gets at most 31 pulses per sample
+    max_pulses = 4 * 6 * 31
+    np.testing.assert_allclose(f32, ref, rtol=0, atol=4 * max_pulses * F32_ULP)
+
+
+@pytest.mark.parametrize("kernel", ISAS)
+def test_noise_free_aggregated_constant_equals_reference(kernel: str) -> None:
+    p = _params("Constant")
+    ref, _ = _run(p, "reference", "float64", aggregate=True)
+    f32, _ = _run(p, kernel, "float32", aggregate=True)
+    np.testing.assert_allclose(f32, ref, rtol=0, atol=4 * 4 * 6 * F32_ULP)
+
+
+@pytest.mark.parametrize("model", ["Constant", "Exp", "SoftBounds"])
+def test_isa_copies_agree_with_noise(model: str) -> None:
+    # Same words, same Box-Muller; the SIMD copies use hardware rsqrt/rcp estimates refined by
+    # one Newton step (~1e-7 relative), the generic copy exact sqrt and division.
+    p = _params(model, std=0.3)
+    out = [_run(p, k, "float32")[0] for k in ISAS]
+    for w in out[1:]:
+        np.testing.assert_allclose(w, out[0], rtol=0, atol=4 * 4 * 6 * 31 * F32_ULP)
+
+
+@pytest.mark.parametrize("model", ["Exp", "Piecewise"])
+@pytest.mark.parametrize("aggregate", [False, True])
+def test_float32_same_weights_with_one_or_two_threads(model: str, aggregate: bool) -> None:
+    rng = np.random.default_rng(6)
+    x, d = rng.standard_normal((16, 100)), rng.standard_normal((16, 80))  # above the one-thread cutoff
+    out = []
+    for nt in (1, 2):
+        pnnkit.set_num_threads(nt)
+        t = _core.PulsedTile(_params(model, std=0.3), 80, 100, 9)
+        t.update(x, d, 0.2, 31, True, True, 0, aggregate, "auto", "float32")
+        out.append(t.get_weights())
+    pnnkit.set_num_threads(2)
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+def _phi(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.vectorize(math.erf)(z / math.sqrt(2.0)))
+
+
+@pytest.mark.parametrize("kernel", ISAS)
+def test_box_muller_normals_statistics(kernel: str) -> None:
+    rng = np.random.default_rng(11)
+    n = 1 << 18
+    w1 = rng.integers(0, 2**32, n, dtype=np.uint32)
+    w2 = rng.integers(0, 2**32, n, dtype=np.uint32)
+    z1, z2 = (np.asarray(z, dtype=np.float64) for z in _core.pulse_kernel_normals_f32(w1, w2, kernel))
+    for z in (z1, z2):
+        se = 1.0 / math.sqrt(n)
+        assert abs(z.mean()) < 5 * se
+        assert abs(z.var() - 1.0) < 5 * math.sqrt(2.0) * se
+        assert abs(np.mean(z**3)) < 5 * math.sqrt(15.0) * se  # skewness
+        assert abs(np.mean(z**4) - 3.0) < 5 * math.sqrt(96.0) * se  # kurtosis
+        # tails: P(|z| > 3) = 0.0027
+        p3 = 2.0 * (1.0 - _phi(np.array([3.0]))[0])
+        assert abs(np.mean(np.abs(z) > 3.0) - p3) < 5 * math.sqrt(p3 / n)
+        # Kolmogorov-Smirnov distance to the standard normal (critical value 1.63/sqrt(n) at 1%)
+        zs = np.sort(z[:20000])
+        cdf = _phi(zs)
+        m = zs.size
+        ks = max(np.max(np.arange(1, m + 1) / m - cdf), np.max(cdf - np.arange(m) / m))
+        assert ks < 1.63 / math.sqrt(m)
+        assert np.abs(z).max() <= math.sqrt(-2.0 * math.log(2.0**-32)) + 1e-5
+    assert abs(np.mean(z1 * z2)) < 5 / math.sqrt(n)  # the pair is uncorrelated
+
+
+def test_box_muller_matches_its_float64_formula() -> None:
+    # z1 = sqrt(-2 ln u1) cos(2 pi (u2 - 1/2)), z2 = ... sin, with u1 = ((w1 >> 1) + 1/2) 2^-31 in
+    # float32 and u2 = (w2 >> 8) 2^-24: the kernels' log, sincos and sqrt to ~1e-6.
+    rng = np.random.default_rng(12)
+    w1 = rng.integers(0, 2**32, 4096, dtype=np.uint32)
+    w2 = rng.integers(0, 2**32, 4096, dtype=np.uint32)
+    u1 = ((w1 >> 1).astype(np.float32) * np.float32(2.0**-31) + np.float32(2.0**-32)).astype(np.float64)
+    u2 = (w2 >> 8).astype(np.float64) * 2.0**-24
+    r = np.sqrt(-2.0 * np.log(u1))
+    ang = 2.0 * math.pi * (u2 - 0.5)
+    for k in ISAS:
+        z1, z2 = _core.pulse_kernel_normals_f32(w1, w2, k)
+        np.testing.assert_allclose(z1, r * np.cos(ang), rtol=0, atol=2e-6 * (1.0 + r.max()))
+        np.testing.assert_allclose(z2, r * np.sin(ang), rtol=0, atol=2e-6 * (1.0 + r.max()))
+
+
+@pytest.mark.parametrize("model,aggregate", [("Constant", False), ("Constant", True), ("Exp", False)])
+def test_noisy_float32_update_matches_float64_in_distribution(model: str, aggregate: bool) -> None:
+    # One single-sample update of a 64 x 256 tile from the same pulse trains: the per-crosspoint
+    # weight changes of the two precisions have the same mean and spread (the noise differs draw
+    # by draw). One sample: every crosspoint steps in one direction, |dW| ~ n dw.
+    p = _params(model, std=0.3)
+    p.dw_min = 0.002
+    rng = np.random.default_rng(13)
+    x, d = rng.standard_normal((1, 256)), rng.standard_normal((1, 64))
+    dws = {}
+    for prec in ("float64", "float32"):
+        t = _core.PulsedTile(p, 64, 256, 21)
+        w0 = t.get_weights()
+        t.update(x, d, 0.05, 31, True, True, 0, aggregate, "auto", prec)
+        dws[prec] = t.get_weights() - w0
+    a, b = dws["float64"].ravel(), dws["float32"].ravel()
+    # the deterministic part (counts, device steps) is shared: the difference is the noise only,
+    # whose per-crosspoint std is 0.3 * dw * sqrt(n) for both; compare mean and variance
+    moved = a != 0
+    assert moved.mean() > 0.7
+    diff = (b - a)[moved]
+    sd = diff.std()
+    assert abs(diff.mean()) < 5 * sd / math.sqrt(diff.size)
+    # the noise of the two is independent: var(b - a) = 2 var(noise); var(noise) from float64
+    steps = np.abs(a[moved]) / p.dw_min  # ~ n (pulse count) for a weight-independent step
+    expected = 2.0 * (0.3 * p.dw_min) ** 2 * steps.mean() if model == "Constant" else None
+    if expected is not None:
+        assert abs(diff.var() / expected - 1.0) < 0.1
+    assert np.corrcoef(a[moved], b[moved])[0, 1] > 0.95  # same pulses: the changes track each other
+
+
+@pytest.mark.parametrize("std", [0.0, 0.3])
+def test_float32_weights_stay_within_float64_bounds(std: float) -> None:
+    # float32 bounds are rounded inwards, so a float32 weight never leaves its float64 bounds;
+    # without c2c noise a driven device saturates at its bound to float32 rounding
+    dev = D.ConstantStepDevice(dw_min=0.05, dw_min_std=std, dw_min_dtod=0.0, w_max=0.6, w_min=-0.6)
+    t = AnalogPulsedTile(20, 40, dev, seed=3, pulse=PulseConfig(precision="float32"))
+    wmax, wmin = t.device_array("w_max"), t.device_array("w_min")
+    x = np.ones((8, 40))
+    for sign in (1.0, -1.0):
+        for _ in range(10):
+            t.update(x, sign * np.ones((8, 20)), 1.0)
+        w = t.weights
+        assert np.all(w <= wmax) and np.all(w >= wmin)
+        if std == 0.0:
+            np.testing.assert_allclose(w, wmax if sign > 0 else wmin, rtol=0, atol=2 * F32_ULP)
+
+
+def test_float32_pulsed_tile_learns_like_float64() -> None:
+    # The same analog SGD run on a small regression task ends at the same loss in both precisions.
+    rng = np.random.default_rng(5)
+    target = rng.uniform(-0.3, 0.3, (4, 8))
+    xs = rng.standard_normal((400, 8))
+    losses = {}
+    for prec in ("float64", "float32"):
+        t = AnalogPulsedTile(4, 8, D.ExpStepDevice(), seed=1, pulse=PulseConfig(precision=prec))
+        for k in range(0, 400, 10):
+            xb = xs[k:k + 10]
+            err = xb @ t.weights.T - xb @ target.T
+            t.update(xb, -err, 0.05)
+        losses[prec] = float(np.mean((t.weights - target) ** 2))
+    assert losses["float32"] < 0.2 * np.mean(target**2)
+    assert abs(losses["float32"] - losses["float64"]) < 0.5 * losses["float64"] + 1e-4
+
+
+def test_bad_precision_is_rejected() -> None:
+    with pytest.raises(ValueError, match="precision"):
+        PulseConfig(precision="float16")
+    with pytest.raises(ValueError, match="float64"):
+        PulseConfig(precision="float32", pulse_type="deterministic")
+    t = _core.PulsedTile(_core.DeviceParams(), 2, 2, 0)
+    with pytest.raises(ValueError, match="precision"):
+        t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, precision="half")
+    with pytest.raises(ValueError, match="reference"):
+        t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, kernel="reference", precision="float32")
+    with pytest.raises(ValueError, match="kernel"):
+        _core.pulse_kernel_normals_f32(np.zeros(2, np.uint32), np.zeros(2, np.uint32), "reference")
