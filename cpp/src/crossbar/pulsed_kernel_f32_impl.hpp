@@ -8,10 +8,12 @@
 // what changes is the arithmetic and where the random words come from:
 //  * float32 lanes (16 per AVX-512 register, 8 per AVX2 one), weights rounded to float32 while a
 //    block is processed (only crosspoints that received pulses are written back);
-//  * per-pulse models: each lane (crosspoint) of a (sample, row, 32-column block) gets its own
-//    xoshiro128++ stream, seeded from Philox (the four state words of lane j are the four words
-//    of Philox counter blk*32 + j), so the result is still a pure function of (seed, call,
-//    sample, row, column, pulse index) and does not depend on threads or on the SIMD width;
+//  * per-pulse models: per sample, the columns with pulses are taken in order of decreasing
+//    x pulse count (so that the lanes of a SIMD group have similar coincidence counts); position
+//    p of that order in row i is lane p%32 of block blk = (b*R + i)*nblk + p/32 and gets its own
+//    xoshiro128++ stream, seeded from Philox (its four state words are the four words of Philox
+//    counter blk*32 + p%32). The result is still a pure function of (seed, call, sample, row,
+//    column, pulse index): it depends neither on threads nor on the SIMD width;
 //  * normals by Box-Muller without divisions in the hot path except one for the log (pulse
 //    pairs 2t and 2t+1 of a lane share one pair of words: r cos and r sin);
 //  * aggregated ConstantStep: lane j's normal from Philox counter blk*16 + (j mod 16) (words 0
@@ -342,18 +344,43 @@ struct ChunkF {
     float p1[kChunkLanes], p2[kChunkLanes], p3[kChunkLanes];
 };
 
+// The float32 device parameters of a chunk's lanes, gathered in the chunk's column order.
+struct DevF {
+    float su[kChunkLanes], sdn[kChunkLanes], lo[kChunkLanes], hi[kChunkLanes], inv[kChunkLanes];
+    float slu[kChunkLanes], sld[kChunkLanes];
+};
+
 template <int M>
-inline void prepare_lanes_f32(ChunkF& c, const PulseRowArgs& a, std::int64_t k0, int ngroups) {
+inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std::int32_t* cols, int ncols,
+                       int lanes) {
+    const std::int64_t row = i * a.Cp;
+    for (int l = 0; l < lanes; ++l) {
+        const bool in = l < ncols;
+        const std::int64_t k = row + (in ? cols[l] : 0);
+        v.su[l] = in ? a.f_scale_up[k] : 0.0f;
+        v.sdn[l] = in ? a.f_scale_down[k] : 0.0f;
+        v.lo[l] = in ? a.f_w_min[k] : 0.0f;
+        v.hi[l] = in ? a.f_w_max[k] : 0.0f;
+        v.inv[l] = in ? a.f_inv_range[k] : 0.0f;
+        if constexpr (M == 1 || M == 2 || M == 4) {
+            v.slu[l] = in ? a.f_slope_up[k] : 0.0f;
+            v.sld[l] = in ? a.f_slope_down[k] : 0.0f;
+        }
+    }
+}
+
+template <int M>
+inline void prepare_lanes_f32(ChunkF& c, const DevF& dv, const PulseRowArgs& a, int ngroups) {
     for (int g = 0; g < ngroups; ++g) {
         const int o = kF * g;
         const vf dir = loadf(c.dir + o);
         const vfm up = dir > 0.0f;
-        const vf lo = loadf(a.f_w_min + k0 + o), hi = loadf(a.f_w_max + k0 + o);
-        const vf inv_range = loadf(a.f_inv_range + k0 + o);
-        vf sc = fsel(up, loadf(a.f_scale_up + k0 + o), loadf(a.f_scale_down + k0 + o));
+        const vf lo = loadf(dv.lo + o), hi = loadf(dv.hi + o);
+        const vf inv_range = loadf(dv.inv + o);
+        vf sc = fsel(up, loadf(dv.su + o), loadf(dv.sdn + o));
         vf p1 = splatf(0.0f), p2 = splatf(0.0f), p3 = splatf(0.0f);
         if constexpr (M == 1 || M == 2) {
-            p1 = fsel(up, loadf(a.f_slope_up + k0 + o), loadf(a.f_slope_down + k0 + o));
+            p1 = fsel(up, loadf(dv.slu + o), loadf(dv.sld + o));
         } else if constexpr (M == 3) {  // exp(gamma * (2 a w / range + b)) = exp(w * p1 + p3)
             const vf gam = fsel(up, splatf(static_cast<float>(a.g_up)), splatf(static_cast<float>(-a.g_down)));
             p1 = gam * (2.0f * static_cast<float>(a.es_a)) * inv_range;
@@ -362,7 +389,7 @@ inline void prepare_lanes_f32(ChunkF& c, const PulseRowArgs& a, std::int64_t k0,
         } else if constexpr (M == 4) {
             p1 = fsel(up, hi, lo);
             p2 = fsel(up, -inv_range, inv_range);
-            p3 = fsel(up, loadf(a.f_slope_up + k0 + o), loadf(a.f_slope_down + k0 + o));
+            p3 = fsel(up, loadf(dv.slu + o), loadf(dv.sld + o));
         } else if constexpr (M == 5) {
             const vf nn = fsel(up, splatf(static_cast<float>(a.n_pw_up)), splatf(static_cast<float>(a.n_pw_down)));
             p1 = (nn - 1.0f) * inv_range;
@@ -416,23 +443,24 @@ inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
     }
 }
 
-// The pulses of one chunk of nb blocks (block q: columns j0 + 32 q .., len[q] of them, random
-// stream blkid0 + q). Lane l takes n_l sequential steps, pulse s with its own normal.
+// The pulses of one chunk: lanes l < ncols are the columns cols[l] of row i (sample b), nb
+// blocks of 32 lanes, block q drawing from random stream blkid0 + q. Lane l takes n_l
+// sequential steps, pulse s with its own normal.
 template <int M, bool Additive>
 inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::int64_t i, int sd,
-                                    std::uint32_t dword, std::int64_t j0, int nb, std::uint64_t blkid0) {
+                                    std::uint32_t dword, const std::int32_t* cols, int ncols, int nb,
+                                    std::uint64_t blkid0) {
     ChunkF c;
     const int lanes = nb * kLanes, ngroups = lanes / kF;
-    const double* W = a.W + i * a.C + j0;
-    const std::uint32_t* xb = a.xbits + b * a.C + j0;
-    const std::int8_t* xs = a.xsign + b * a.C + j0;
-    const std::int64_t len = a.C - j0 < lanes ? a.C - j0 : lanes;
+    const double* W = a.W + i * a.C;
+    const std::uint32_t* xb = a.xbits + b * a.C;
+    const std::int8_t* xs = a.xsign + b * a.C;
     for (int l = 0; l < lanes; ++l) {
-        const bool in = l < len;
-        const int li = in ? l : 0;
-        c.w[l] = in ? static_cast<float>(W[li]) : 0.0f;
-        c.xw[l] = in ? xb[li] : 0u;
-        c.dir[l] = in ? static_cast<float>(xs[li] * sd) : 0.0f;
+        const bool in = l < ncols;
+        const std::int32_t j = in ? cols[l] : 0;
+        c.w[l] = in ? static_cast<float>(W[j]) : 0.0f;
+        c.xw[l] = in ? xb[j] : 0u;
+        c.dir[l] = in ? static_cast<float>(xs[j] * sd) : 0.0f;
     }
     vf n[kChunkGroups];
     float nmaxg[kChunkGroups], tot = 0.0f;
@@ -444,7 +472,9 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         if (nmaxg[g] > 0.0f) act[nact++] = g;
     }
     if (nact == 0) return 0;
-    prepare_lanes_f32<M>(c, a, i * a.Cp + j0, ngroups);
+    DevF dv;
+    gather_dev<M>(dv, a, i, cols, ncols, lanes);
+    prepare_lanes_f32<M>(c, dv, a, ngroups);
     const float stdc = static_cast<float>(a.std_c2c);
     const bool noisy = stdc > 0.0f;
     // The noise of every pulse, drawn before the pulse loop (a throughput-bound pass that keeps
@@ -526,12 +556,15 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         storef(c.w + kF * g, wv[g]);
         storef(nn + kF * g, n[g]);
     }
-    double* Wm = a.W + i * a.C + j0;
-    for (int l = 0; l < len; ++l)  // only lanes that had pulses (the others keep their float64 value)
-        if (nn[l] > 0.0f && c.dir[l] != 0.0f) Wm[l] = static_cast<double>(c.w[l]);
+    double* Wm = a.W + i * a.C;
+    for (int l = 0; l < ncols; ++l)  // only lanes that had pulses (the others keep their float64 value)
+        if (nn[l] > 0.0f && c.dir[l] != 0.0f) Wm[cols[l]] = static_cast<double>(c.w[l]);
     return static_cast<std::int64_t>(tot);
 }
 
+// Row i: per sample, the columns with pulses in the sample's order (by decreasing pulse count
+// of x, PulseRowArgs::f_cols), chunk by chunk: lanes of a SIMD group then have similar
+// coincidence counts, so few lanes idle while their group finishes its longest pulse train.
 template <int M, bool Additive>
 inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
     const std::int64_t C = a.C, R = a.R, nblk = pulse_blocks(C);
@@ -542,10 +575,13 @@ inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
         const std::uint32_t dword = a.dbits[b * R + i];
         if (sd == 0 || dword == 0u) continue;
         const std::uint64_t sample_row = static_cast<std::uint64_t>(b * R + i) * static_cast<std::uint64_t>(nblk);
-        for (std::int64_t jb = 0; jb < nblk; jb += kChunkBlocks) {
-            const int nb = nblk - jb < kChunkBlocks ? static_cast<int>(nblk - jb) : kChunkBlocks;
-            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, jb * kLanes, nb,
-                                                  sample_row + static_cast<std::uint64_t>(jb));
+        const std::int32_t* cols = a.f_cols + b * C;
+        const int ncols = a.f_ncols[b];
+        for (int p0 = 0; p0 < ncols; p0 += kChunkLanes) {
+            const int nc = ncols - p0 < kChunkLanes ? ncols - p0 : kChunkLanes;
+            const int nb = (nc + kLanes - 1) / kLanes;
+            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, cols + p0, nc, nb,
+                                                  sample_row + static_cast<std::uint64_t>(p0 / kLanes));
         }
     }
     return total;

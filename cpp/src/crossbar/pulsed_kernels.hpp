@@ -46,6 +46,10 @@ struct PulseRowArgs {
     std::int64_t Cp = 0;
     const float *f_scale_up = nullptr, *f_scale_down = nullptr, *f_w_min = nullptr, *f_w_max = nullptr;
     const float *f_slope_up = nullptr, *f_slope_down = nullptr, *f_inv_range = nullptr;
+    // Float32 per-pulse kernel only: per sample b, the f_ncols[b] columns with x pulses, by
+    // decreasing pulse count of x (ties by column), at f_cols[b*C ...].
+    const std::int32_t* f_cols = nullptr;
+    const int* f_ncols = nullptr;
 };
 
 // Number of 32-column blocks of a row.

@@ -191,6 +191,13 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
     }
     xsign_.assign(static_cast<std::size_t>(batch * C), 0);
     dsign_.assign(static_cast<std::size_t>(batch * R), 0);
+    // The float32 per-pulse kernel walks each sample's columns by decreasing pulse count.
+    const bool sort_cols = stochastic && up.precision == UpdatePrecision::Float32 &&
+                           !(up.aggregate_constant && p.weight_independent());
+    if (sort_cols) {
+        cols_.assign(static_cast<std::size_t>(batch * C), 0);
+        ncols_.assign(static_cast<std::size_t>(batch), 0);
+    }
     const CounterRng rx(dev_.seed(), stream_of(kStreamUpdateX, call));
     const CounterRng rd(dev_.seed(), stream_of(kStreamUpdateD, call));
     // Small updates run on one thread: a parallel region costs more than it saves there
@@ -235,6 +242,22 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
         };
         encode(xb, C, A, rx, xsign_.data(), xbits_.data(), xprob_.data());
         encode(db, R, B, rd, dsign_.data(), dbits_.data(), dprob_.data());
+        if (sort_cols) {
+            // counting sort of the columns with pulses by decreasing pulse count (stable)
+            int start[34] = {};
+            for (std::int64_t j = 0; j < C; ++j) {
+                const std::int64_t e = b * C + j;
+                if (xsign_[e] != 0) ++start[32 - popcount32(xbits_[e]) + 1];
+            }
+            for (int q = 1; q < 34; ++q) start[q] += start[q - 1];
+            std::int32_t* cols = cols_.data() + b * C;
+            for (std::int64_t j = 0; j < C; ++j) {
+                const std::int64_t e = b * C + j;
+                const int pc = popcount32(xbits_[e]);
+                if (xsign_[e] != 0 && pc > 0) cols[start[32 - pc]++] = static_cast<std::int32_t>(j);
+            }
+            ncols_[b] = start[31];  // the columns with count 1..32 precede the count-0 bucket
+        }
     }
 
     // Phase 2: apply the coincidences (parallel over rows; each row owns its weights).
@@ -287,6 +310,8 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
             a.f_slope_up = f_slope_up_.data();
             a.f_slope_down = f_slope_down_.data();
             a.f_inv_range = f_inv_range_.data();
+            a.f_cols = cols_.data();
+            a.f_ncols = ncols_.data();
         }
         if (up.kernel == UpdateKernel::Reference) {
             total = reference_rows(a, aggregate, nthreads);

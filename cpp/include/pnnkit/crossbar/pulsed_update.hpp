@@ -108,6 +108,8 @@ class PulsedTile {
     std::vector<double> xprob_, dprob_;
     std::vector<std::int8_t> xsign_, dsign_;
     std::vector<int> bl_;
+    std::vector<std::int32_t> cols_;  // float32 per-pulse kernel: per sample, columns by pulse count
+    std::vector<int> ncols_;
     std::int64_t cols_padded_ = 0;
     std::vector<float> f_scale_up_, f_scale_down_, f_w_min_, f_w_max_, f_slope_up_, f_slope_down_, f_inv_range_;
 };
