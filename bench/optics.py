@@ -127,6 +127,9 @@ def bench_torchoptics(batch: int, repeat: int, threads: int) -> dict[str, Any] |
         sig = torch.stack([inten[:, y:y + h, x0:x0 + w].sum(dim=(1, 2)) for y, x0, h, w in regions.tolist()], 1)
         sig.sum().backward()
 
+    # torch computes no gradient for x (a plain tensor); the pnnkit module likewise skips it.
+    net.input_grad = False
+
     def ours() -> None:
         net.zero_grad()
         out = net.forward(rng.uniform(0, 1, (batch, 784)).astype(np.float32))
@@ -156,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     pnnkit.set_num_threads(args.threads)
     info = {"build": pnnkit.build_info(), "args": vars(args)}
     info["load_average_1min"] = load_average()
-    print(f"pnnkit {info['build']['version']} threads={args.threads} load {info['load_average_1min']}", flush=True)
+    info["optics_kernel_isa"] = pnnkit._core.optics_kernel_isa()
+    print(f"pnnkit {info['build']['version']} threads={args.threads} optics kernels {info['optics_kernel_isa']} "
+          f"load {info['load_average_1min']}", flush=True)
     out: dict[str, Any] = dict(info)
     if args.only in (None, "step"):
         out["step"] = run_step(args)

@@ -124,6 +124,24 @@ def test_pat_backward_is_twin_vjp_at_measured_input() -> None:
     np.testing.assert_allclose(gx_pat, gx_twin, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("mode", ["twin", "physical"])
+def test_input_grad_off_skips_only_the_input_gradient(mode: str) -> None:
+    # The mask gradients do not depend on the input-plane step that input_grad=False skips.
+    nid = DiffractiveNonidealities(phase_error=0.1, misalignment_px=1, seed=2)
+    rng = np.random.default_rng(6)
+    x, g = rng.uniform(0, 1, (3, 16)), rng.normal(size=(3, 3))
+    net = _net("complex", nid).set_mode(mode)
+    grads, gxs = [], []
+    for flag in (True, False):
+        net.input_grad = flag
+        net.zero_grad()
+        net.forward(x)
+        gxs.append(net.backward_adjoint(g) if mode == "physical" else net.backward(g))
+        grads.append(net._params["transmission"].grad.copy())
+    assert np.array_equal(grads[0], grads[1]) and np.any(grads[0] != 0)
+    assert np.all(np.isfinite(gxs[0])) and gxs[1].shape == gxs[0].shape and np.all(np.isnan(gxs[1]))
+
+
 def test_stack_gradients_deterministic_across_threads() -> None:
     rng = np.random.default_rng(4)
     net = d2nn_lin2018(pad=False, input_upsample=2)

@@ -4,9 +4,17 @@
 // Why not pocketfft::c2c: the fused step skips the FFT of all-zero padding rows, multiplies
 // by H inside the column pass (one pass over memory less), only inverse-transforms the rows
 // that survive the crop, and reuses plans and buffers across a whole batch. Both passes
-// process VLEN rows/columns at once in SIMD lanes (pocketfft's own vector type), which is
+// process NV = VLEN rows/columns at once in SIMD lanes (pocketfft's own vector type), which is
 // where pocketfft gets its 2-D speed. Threading lives outside (OpenMP over the batch), so
 // pocketfft is compiled without its thread pool.
+//
+// Memory layout (why it is fast): between the passes the spectrum lives in "column blocks":
+// block b holds columns b*NV .. b*NV+NV-1 as ps rows of lane vectors (real and imaginary parts
+// apart), i.e. exactly what the column FFT works on. The column pass then runs pocketfft in
+// place on contiguous memory, and H is packed the same way once per call (pack_h), so the
+// H multiply is plain vector arithmetic. A strided column gather (one cache line per row,
+// rows a page apart: no hardware prefetch) cost more than the column FFTs themselves.
+// The row passes move data between rows and lanes with NV x NV register transposes.
 //
 // Compiled once per instruction set: the including unit (stack_kernel_*.cpp) includes the
 // standard headers, sets its target, may rename pocketfft (#define pocketfft pocketfft_<isa>)
@@ -22,14 +30,18 @@
 
 #include <complex>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <memory>
-#include <vector>
+#include <utility>
 
 namespace pnnkit::optics::PNNKIT_OPTICS_NS {
 
 namespace pfd = pocketfft::detail;
 
-// SIMD lane type for T (a GCC/Clang vector of VLEN values, or T itself when unavailable).
+// SIMD lane type for T (a GCC/Clang vector of n values, or T itself when unavailable), with the
+// register shuffles the engine needs. GCC gets them as __builtin_shuffle with constant masks;
+// other compilers use the scalar loops (same results: shuffles only move values).
 template <typename T>
 struct Lanes {
 #ifndef POCKETFFT_NO_VECTORS
@@ -43,10 +55,82 @@ struct Lanes {
     static inline T get(const type& v, std::size_t) { return v; }
     static inline void set(type& v, std::size_t, T x) { v = x; }
 #endif
+    using V = type;
+
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+    // Integer lanes of T's width: the shuffle mask type.
+    using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+    typedef I M __attribute__((vector_size(sizeof(V))));
+    template <std::size_t... k>
+    static constexpr M zip_lo_mask(std::index_sequence<k...>) {
+        return M{static_cast<I>(k % 2 ? n + k / 2 : k / 2)...};
+    }
+    template <std::size_t... k>
+    static constexpr M zip_hi_mask(std::index_sequence<k...>) {
+        return M{static_cast<I>(k % 2 ? n + n / 2 + k / 2 : n / 2 + k / 2)...};
+    }
+    template <std::size_t... k>
+    static constexpr M even_mask(std::index_sequence<k...>) {
+        return M{static_cast<I>(2 * k)...};
+    }
+    template <std::size_t... k>
+    static constexpr M odd_mask(std::index_sequence<k...>) {
+        return M{static_cast<I>(2 * k + 1)...};
+    }
+    // [a0 b0 a1 b1 ...] (first halves) and [a_{n/2} b_{n/2} ...] (second halves).
+    static inline V zip_lo(V a, V b) { return __builtin_shuffle(a, b, zip_lo_mask(std::make_index_sequence<n>{})); }
+    static inline V zip_hi(V a, V b) { return __builtin_shuffle(a, b, zip_hi_mask(std::make_index_sequence<n>{})); }
+    // Even / odd elements of the 2n values a ++ b.
+    static inline V evens(V a, V b) { return __builtin_shuffle(a, b, even_mask(std::make_index_sequence<n>{})); }
+    static inline V odds(V a, V b) { return __builtin_shuffle(a, b, odd_mask(std::make_index_sequence<n>{})); }
+#else
+    static inline V zip_lo(V a, V b) {
+        V r{};
+        for (std::size_t k = 0; k < n; ++k) set(r, k, k % 2 ? get(b, k / 2) : get(a, k / 2));
+        return r;
+    }
+    static inline V zip_hi(V a, V b) {
+        V r{};
+        for (std::size_t k = 0; k < n; ++k) set(r, k, k % 2 ? get(b, n / 2 + k / 2) : get(a, n / 2 + k / 2));
+        return r;
+    }
+    static inline V evens(V a, V b) {
+        V r{};
+        for (std::size_t k = 0; k < n; ++k) set(r, k, 2 * k < n ? get(a, 2 * k) : get(b, 2 * k - n));
+        return r;
+    }
+    static inline V odds(V a, V b) {
+        V r{};
+        for (std::size_t k = 0; k < n; ++k) set(r, k, 2 * k + 1 < n ? get(a, 2 * k + 1) : get(b, 2 * k + 1 - n));
+        return r;
+    }
+#endif
+
+    // In-place n x n transpose of a[0..n): a[k][j] <- a[j][k]. log2(n) rounds of zips: each
+    // round rotates the (row, column) bit string of every element's index by one bit, so after
+    // log2(n) rounds row and column bits have swapped.
+    static inline void transpose(V* a) {
+        if constexpr (n > 1) {
+            for (std::size_t s = 1; s < n; s *= 2) {
+                V b[n];
+                for (std::size_t i = 0; i < n / 2; ++i) {
+                    b[2 * i] = zip_lo(a[i], a[i + n / 2]);
+                    b[2 * i + 1] = zip_hi(a[i], a[i + n / 2]);
+                }
+                for (std::size_t i = 0; i < n; ++i) a[i] = b[i];
+            }
+        }
+    }
+    static inline V load(const T* p) {
+        V v;
+        std::memcpy(&v, p, sizeof(V));
+        return v;
+    }
+    static inline void store(T* p, const V& v) { std::memcpy(p, &v, sizeof(V)); }
 };
 
 // Plans for a py x px grid (row-major, x fastest). Immutable after construction, so one
-// object is shared by all threads; each thread brings its own Fft2Work.
+// object is shared by all threads; each thread brings its own Work.
 template <typename T>
 class Fft2 {
    public:
@@ -54,112 +138,178 @@ class Fft2 {
     using L = Lanes<T>;
     using V = typename L::type;
     using cV = pfd::cmplx<V>;
+    static constexpr std::size_t NV = L::n;
 
     Fft2(std::size_t py, std::size_t px)
-        : py_(py), px_(px), plan_y_(new pfd::pocketfft_c<T>(py)), plan_x_(new pfd::pocketfft_c<T>(px)) {}
+        : py_(py),
+          px_(px),
+          nb_((px + NV - 1) / NV),
+          ps_((py + NV - 1) / NV * NV),
+          plan_y_(new pfd::pocketfft_c<T>(py)),
+          plan_x_(new pfd::pocketfft_c<T>(px)) {}
 
     std::size_t py() const { return py_; }
     std::size_t px() const { return px_; }
 
-    // Per-thread scratch: the padded grid and one lane buffer. The lanes live in pocketfft's
-    // 64-byte aligned array: a std::vector of wide vectors is only as aligned as the allocator's
-    // default target believes (16 bytes here), and the wide copies use aligned vector moves.
-    struct Work {
-        std::vector<cT> grid;
-        pfd::arr<cV> lanes;
-    };
-    Work make_work() const { return Work{std::vector<cT>(py_ * px_), pfd::arr<cV>(py_ > px_ ? py_ : px_)}; }
+    // Lane vectors in one packed transfer function (see pack_h).
+    std::size_t packed_size() const { return nb_ * ps_; }
 
-    // out (ny x nx) = crop(IFFT2(H .* FFT2(pad(t .* in)))); H is py x px in FFT order,
-    // conj(H) when conj_h. t may be null (no mask). in and out may alias.
-    void propagate(const cT* in, const cT* t, const cT* H, bool conj_h, cT* out, std::size_t ny, std::size_t nx,
-                   Work& w) const {
-        const std::size_t NV = L::n;
-        cT* g = w.grid.data();
-        cV* b = w.lanes.data();
-        // 1) rows 0..ny-1: load (masked) input, zero-pad in x, forward FFT along x.
-        for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
-            const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
-            for (std::size_t x = 0; x < px_; ++x) {
+    // H (py x px, FFT order; conj(H) when conj_h) in the column-block layout: out[b*ps + y]
+    // lane k = H[y, b*NV + k]; columns >= px and rows >= py are zero.
+    void pack_h(const cT* H, bool conj_h, cV* out) const {
+        const T sgn = conj_h ? T(-1) : T(1);
+        for (std::size_t b = 0; b < nb_; ++b) {
+            for (std::size_t y = 0; y < ps_; ++y) {
                 V re{}, im{};
-                if (x < nx) {
-                    for (std::size_t j = 0; j < nr; ++j) {
-                        const std::size_t idx = (r0 + j) * nx + x;
-                        cT v = in[idx];
-                        if (t) v *= t[idx];
-                        L::set(re, j, v.real());
-                        L::set(im, j, v.imag());
-                    }
+                for (std::size_t k = 0; k < NV && y < py_; ++k) {
+                    const std::size_t x = b * NV + k;
+                    if (x >= px_) break;
+                    L::set(re, k, H[y * px_ + x].real());
+                    L::set(im, k, sgn * H[y * px_ + x].imag());
                 }
-                b[x].r = re;
-                b[x].i = im;
-            }
-            plan_x_->exec(b, T(1), true);
-            for (std::size_t j = 0; j < nr; ++j) {
-                cT* row = g + (r0 + j) * px_;
-                for (std::size_t x = 0; x < px_; ++x) row[x] = cT(L::get(b[x].r, j), L::get(b[x].i, j));
-            }
-        }
-        // 2) columns: forward FFT along y (rows >= ny are zero), multiply by H, inverse FFT,
-        //    keep rows < ny only.
-        for (std::size_t c0 = 0; c0 < px_; c0 += NV) {
-            const std::size_t nc = (px_ - c0 < NV) ? px_ - c0 : NV;
-            for (std::size_t y = 0; y < ny; ++y) {
-                const cT* row = g + y * px_ + c0;
-                V re{}, im{};
-                for (std::size_t j = 0; j < nc; ++j) {
-                    L::set(re, j, row[j].real());
-                    L::set(im, j, row[j].imag());
-                }
-                b[y].r = re;
-                b[y].i = im;
-            }
-            for (std::size_t y = ny; y < py_; ++y) {
-                b[y].r = V{};
-                b[y].i = V{};
-            }
-            plan_y_->exec(b, T(1), true);
-            for (std::size_t y = 0; y < py_; ++y) {
-                const cT* hrow = H + y * px_ + c0;
-                V hr{}, hi{};
-                for (std::size_t j = 0; j < nc; ++j) {
-                    L::set(hr, j, hrow[j].real());
-                    L::set(hi, j, conj_h ? -hrow[j].imag() : hrow[j].imag());
-                }
-                const V ar = b[y].r, ai = b[y].i;
-                b[y].r = ar * hr - ai * hi;
-                b[y].i = ar * hi + ai * hr;
-            }
-            plan_y_->exec(b, T(1), false);
-            for (std::size_t y = 0; y < ny; ++y) {
-                cT* row = g + y * px_ + c0;
-                for (std::size_t j = 0; j < nc; ++j) row[j] = cT(L::get(b[y].r, j), L::get(b[y].i, j));
-            }
-        }
-        // 3) rows 0..ny-1: inverse FFT along x with the 1/(py*px) normalisation, crop to nx.
-        const T fct = T(1) / (static_cast<T>(py_) * static_cast<T>(px_));
-        for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
-            const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
-            for (std::size_t x = 0; x < px_; ++x) {
-                V re{}, im{};
-                for (std::size_t j = 0; j < nr; ++j) {
-                    const cT v = g[(r0 + j) * px_ + x];
-                    L::set(re, j, v.real());
-                    L::set(im, j, v.imag());
-                }
-                b[x].r = re;
-                b[x].i = im;
-            }
-            plan_x_->exec(b, fct, false);
-            for (std::size_t j = 0; j < nr; ++j) {
-                cT* orow = out + (r0 + j) * nx;
-                for (std::size_t x = 0; x < nx; ++x) orow[x] = cT(L::get(b[x].r, j), L::get(b[x].i, j));
+                out[b * ps_ + y] = cV(re, im);
             }
         }
     }
 
+    // Per-thread scratch: the spectrum in column blocks and one row-lane buffer, both in
+    // pocketfft's 64-byte aligned arrays (a std::vector of wide vectors is only as aligned as
+    // the allocator's default target believes, and the wide copies use aligned vector moves).
+    // Zeroed once: lanes beyond the grid only ever hold zeros or finite values.
+    struct Work {
+        pfd::arr<cV> blk;
+        pfd::arr<cV> rows;
+    };
+    Work make_work() const {
+        Work w{pfd::arr<cV>(nb_ * ps_), pfd::arr<cV>(nb_ * NV)};
+        for (std::size_t i = 0; i < nb_ * ps_; ++i) w.blk[i] = cV(V{}, V{});
+        for (std::size_t i = 0; i < nb_ * NV; ++i) w.rows[i] = cV(V{}, V{});
+        return w;
+    }
+
+    // out (ny x nx) = crop(IFFT2(Hp .* FFT2(pad(t .* in)))); Hp from pack_h. t may be null
+    // (no mask). in and out may alias.
+    void propagate(const cT* in, const cT* t, const cV* Hp, cT* out, std::size_t ny, std::size_t nx,
+                   Work& w) const {
+        cV* blk = w.blk.data();
+        cV* b = w.rows.data();
+        // 1) rows 0..ny-1 (NV at a time, one per lane): load (masked) input, zero-pad in x,
+        //    forward FFT along x, transpose into the column blocks.
+        for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
+            const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
+            load_rows(in + r0 * nx, t ? t + r0 * nx : nullptr, nx, nr, b);
+            for (std::size_t x = nx; x < px_; ++x) b[x] = cV(V{}, V{});
+            plan_x_->exec(b, T(1), true);
+            for (std::size_t xb = 0; xb < nb_; ++xb) rows_to_block(b + xb * NV, blk + xb * ps_ + r0);
+        }
+        // 2) columns, in place per block: rows >= ny are zero padding; forward FFT along y,
+        //    multiply by H, inverse FFT.
+        for (std::size_t xb = 0; xb < nb_; ++xb) {
+            cV* c = blk + xb * ps_;
+            for (std::size_t y = ny; y < py_; ++y) c[y] = cV(V{}, V{});
+            plan_y_->exec(c, T(1), true);
+            const cV* h = Hp + xb * ps_;
+            for (std::size_t y = 0; y < py_; ++y) {
+                const V ar = c[y].r, ai = c[y].i, hr = h[y].r, hi = h[y].i;
+                c[y].r = ar * hr - ai * hi;
+                c[y].i = ar * hi + ai * hr;
+            }
+            plan_y_->exec(c, T(1), false);
+        }
+        // 3) rows 0..ny-1: back to row lanes, inverse FFT along x with the 1/(py*px)
+        //    normalisation, crop to nx.
+        const T fct = T(1) / (static_cast<T>(py_) * static_cast<T>(px_));
+        for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
+            const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
+            for (std::size_t xb = 0; xb < nb_; ++xb) rows_to_block(blk + xb * ps_ + r0, b + xb * NV);
+            plan_x_->exec(b, fct, false);
+            store_rows(b, nx, nr, out + r0 * nx);
+        }
+    }
+
    private:
+    // dst[k] lane j = src[j] lane k (j, k < NV), real and imaginary parts alike. Its own inverse.
+    static inline void rows_to_block(const cV* src, cV* dst) {
+        V re[NV], im[NV];
+        for (std::size_t j = 0; j < NV; ++j) {
+            re[j] = src[j].r;
+            im[j] = src[j].i;
+        }
+        L::transpose(re);
+        L::transpose(im);
+        for (std::size_t k = 0; k < NV; ++k) dst[k] = cV(re[k], im[k]);
+    }
+
+    // b[x] lane j = (t .* in)[j, x] for x < nx, j < nr (rows nx apart); lanes j >= nr are zero.
+    static inline void load_rows(const cT* in, const cT* t, std::size_t nx, std::size_t nr, cV* b) {
+        std::size_t x = 0;
+        if constexpr (NV > 1) {
+            // Whole NV-column tiles: per row, NV complex values as two vectors, split into real
+            // and imaginary parts, masked, then transposed into lanes.
+            for (; x + NV <= nx; x += NV) {
+                V re[NV], im[NV];
+                for (std::size_t j = 0; j < NV; ++j) {
+                    if (j < nr) {
+                        const T* p = reinterpret_cast<const T*>(in + j * nx + x);
+                        const V a0 = L::load(p), a1 = L::load(p + NV);
+                        re[j] = L::evens(a0, a1);
+                        im[j] = L::odds(a0, a1);
+                        if (t) {
+                            const T* q = reinterpret_cast<const T*>(t + j * nx + x);
+                            const V t0 = L::load(q), t1 = L::load(q + NV);
+                            const V tr = L::evens(t0, t1), ti = L::odds(t0, t1);
+                            const V r = re[j] * tr - im[j] * ti;
+                            im[j] = re[j] * ti + im[j] * tr;
+                            re[j] = r;
+                        }
+                    } else {
+                        re[j] = V{};
+                        im[j] = V{};
+                    }
+                }
+                L::transpose(re);
+                L::transpose(im);
+                for (std::size_t k = 0; k < NV; ++k) b[x + k] = cV(re[k], im[k]);
+            }
+        }
+        for (; x < nx; ++x) {
+            V re{}, im{};
+            for (std::size_t j = 0; j < nr; ++j) {
+                cT v = in[j * nx + x];
+                if (t) v *= t[j * nx + x];
+                L::set(re, j, v.real());
+                L::set(im, j, v.imag());
+            }
+            b[x] = cV(re, im);
+        }
+    }
+
+    // out[j, x] = b[x] lane j for x < nx, j < nr (rows nx apart).
+    static inline void store_rows(const cV* b, std::size_t nx, std::size_t nr, cT* out) {
+        std::size_t x = 0;
+        if constexpr (NV > 1) {
+            for (; x + NV <= nx; x += NV) {
+                V re[NV], im[NV];
+                for (std::size_t k = 0; k < NV; ++k) {
+                    re[k] = b[x + k].r;
+                    im[k] = b[x + k].i;
+                }
+                L::transpose(re);
+                L::transpose(im);
+                for (std::size_t j = 0; j < nr; ++j) {
+                    T* p = reinterpret_cast<T*>(out + j * nx + x);
+                    L::store(p, L::zip_lo(re[j], im[j]));
+                    L::store(p + NV, L::zip_hi(re[j], im[j]));
+                }
+            }
+        }
+        for (; x < nx; ++x)
+            for (std::size_t j = 0; j < nr; ++j) out[j * nx + x] = cT(L::get(b[x].r, j), L::get(b[x].i, j));
+    }
+
     std::size_t py_, px_;
+    std::size_t nb_;  // column blocks of NV
+    std::size_t ps_;  // rows per block: py rounded up to NV (row groups of NV never overrun)
     std::unique_ptr<pfd::pocketfft_c<T>> plan_y_, plan_x_;
 };
 

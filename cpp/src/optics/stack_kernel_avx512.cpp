@@ -16,6 +16,8 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "stack_kernels.hpp"

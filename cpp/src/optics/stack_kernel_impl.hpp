@@ -16,19 +16,33 @@
 
 namespace pnnkit::optics::PNNKIT_OPTICS_NS {
 
+// n_planes transfer functions (py x px each) packed for the column pass (Fft2::pack_h).
+template <typename T>
+pfd::arr<typename Fft2<T>::cV> pack_planes(const Fft2<T>& fft, const std::complex<T>* H, std::int64_t n_planes,
+                                            bool conj_h, int n_threads) {
+    const std::size_t ps = fft.packed_size(), hplane = fft.py() * fft.px();
+    pfd::arr<typename Fft2<T>::cV> out(static_cast<std::size_t>(n_planes) * ps);
+#pragma omp parallel for schedule(static) num_threads(n_threads)
+    for (std::int64_t i = 0; i < n_planes; ++i)
+        fft.pack_h(H + static_cast<std::size_t>(i) * hplane, conj_h, out.data() + static_cast<std::size_t>(i) * ps);
+    return out;
+}
+
 template <typename T>
 void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int64_t ny, std::int64_t nx,
                      const std::complex<T>* H, std::int64_t n_h, std::int64_t py, std::int64_t px, bool conj_h,
                      std::complex<T>* out, int n_threads) {
     const Fft2<T> fft(static_cast<std::size_t>(py), static_cast<std::size_t>(px));
-    const std::int64_t plane = ny * nx, hplane = py * px;
+    const std::int64_t plane = ny * nx;
+    const auto Hp = pack_planes(fft, H, n_h, conj_h, n_threads);
+    const std::size_t hplane = fft.packed_size();
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
 #pragma omp for schedule(static)
         for (std::int64_t b = 0; b < batch; ++b) {
-            fft.propagate(fields + b * plane, nullptr, H + (b % n_h) * hplane, conj_h, out + b * plane,
-                          static_cast<std::size_t>(ny), static_cast<std::size_t>(nx), work);
+            fft.propagate(fields + b * plane, nullptr, Hp.data() + static_cast<std::size_t>(b % n_h) * hplane,
+                          out + b * plane, static_cast<std::size_t>(ny), static_cast<std::size_t>(nx), work);
         }
     }
 }
@@ -37,10 +51,12 @@ template <typename T>
 void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std::int64_t batch,
                    const std::complex<T>* t, std::complex<T>* out, std::complex<T>* fields, int n_threads) {
     using cT = std::complex<T>;
-    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const std::int64_t plane = g.ny * g.nx, L = g.L, W = g.W;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const cT* Hs = g.H;
+    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, false, n_threads);
+    const auto* Hs = Hpack.data();
+    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -48,11 +64,10 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
         for (std::int64_t b = 0; b < batch; ++b) {
             const std::int64_t w = b % W;
             cT* cur = out + b * plane;
-            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, false, cur, ny, nx, work);
+            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, cur, ny, nx, work);
             for (std::int64_t l = 0; l < L; ++l) {
                 if (fields) std::copy(cur, cur + plane, fields + (b * L + l) * plane);
-                fft.propagate(cur, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, false, cur, ny, nx,
-                              work);
+                fft.propagate(cur, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, cur, ny, nx, work);
             }
         }
     }
@@ -63,11 +78,13 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
                     const std::complex<T>* t, const std::complex<T>* fields, std::int64_t n_chunks,
                     std::complex<T>* acc, std::complex<T>* grad_x, std::complex<T>* grad_t, int n_threads) {
     using cT = std::complex<T>;
-    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const std::int64_t plane = g.ny * g.nx, L = g.L, W = g.W;
     const std::int64_t tsize = L * W * plane;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const cT* Hs = g.H;
+    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
+    const auto* Hs = Hpack.data();
+    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -80,8 +97,7 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
                 const std::int64_t w = b % W;
                 std::copy(grad_out + b * plane, grad_out + (b + 1) * plane, cur.begin());
                 for (std::int64_t l = L - 1; l >= 0; --l) {
-                    fft.propagate(cur.data(), nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur.data(), ny, nx,
-                                  work);
+                    fft.propagate(cur.data(), nullptr, Hs + ((l + 1) * W + w) * hplane, cur.data(), ny, nx, work);
                     const cT* u = fields + (b * L + l) * plane;
                     const cT* tl = t + (l * W + w) * plane;
                     cT* al = a + (l * W + w) * plane;
@@ -92,8 +108,7 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
                     }
                 }
                 if (grad_x) {
-                    fft.propagate(cur.data(), nullptr, Hs + (0 * W + w) * hplane, true, grad_x + b * plane, ny, nx,
-                                  work);
+                    fft.propagate(cur.data(), nullptr, Hs + (0 * W + w) * hplane, grad_x + b * plane, ny, nx, work);
                 }
             }
         }
@@ -111,10 +126,12 @@ template <typename T>
 void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std::int64_t batch,
                    const std::complex<T>* t, std::complex<T>* x_out, int n_threads) {
     using cT = std::complex<T>;
-    const std::int64_t plane = g.ny * g.nx, hplane = g.py * g.px, L = g.L, W = g.W;
+    const std::int64_t plane = g.ny * g.nx, L = g.L, W = g.W;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const cT* Hs = g.H;
+    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
+    const auto* Hs = Hpack.data();
+    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -124,11 +141,11 @@ void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std:
             cT* cur = x_out + b * plane;
             std::copy(y + b * plane, y + (b + 1) * plane, cur);
             for (std::int64_t l = L - 1; l >= 0; --l) {
-                fft.propagate(cur, nullptr, Hs + ((l + 1) * W + w) * hplane, true, cur, ny, nx, work);
+                fft.propagate(cur, nullptr, Hs + ((l + 1) * W + w) * hplane, cur, ny, nx, work);
                 const cT* tl = t + (l * W + w) * plane;
                 for (std::int64_t i = 0; i < plane; ++i) cur[i] *= std::conj(tl[i]);
             }
-            fft.propagate(cur, nullptr, Hs + (0 * W + w) * hplane, true, cur, ny, nx, work);
+            fft.propagate(cur, nullptr, Hs + (0 * W + w) * hplane, cur, ny, nx, work);
         }
     }
 }

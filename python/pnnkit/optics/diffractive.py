@@ -131,6 +131,11 @@ class DiffractiveNetwork(PhysicalModule):
     as a batch axis: the output is the sum of the per-wavelength signals; phases scale as
     ``wavelength_m[0] / lambda``).
 
+    ``input_grad`` (attribute, default True): whether :meth:`backward` computes the gradient
+    with respect to the input images. Set it False when the network is the first layer (its
+    input is data, not a parameter): backward then skips the adjoint propagation back to the
+    input plane (one of the L + 1 steps) and returns a NaN-filled array in place of the gradient.
+
     One instance must not be used from two threads at once (it keeps the stored fields).
     """
 
@@ -202,6 +207,7 @@ class DiffractiveNetwork(PhysicalModule):
         self.twin_shifts_px = np.zeros((L, 2), dtype=np.int64)
         self._noise_counter = 0
         self._cache: dict[str, Any] = {}
+        self.input_grad = True
 
     # -- construction helpers -------------------------------------------------
     def _build_stack(self, wavelengths: tuple[float, ...], warn: bool) -> Any:
@@ -427,8 +433,10 @@ class DiffractiveNetwork(PhysicalModule):
         g_sig = self._output_vjp(grad_out, p_in, len(self.regions))
         g_sig_w = np.ascontiguousarray(np.repeat(g_sig, W, axis=0), dtype=self.rdtype)
         g_field = _core.optics_detect_vjp(run["out"], self.regions, g_sig_w)
-        g_in, g_t = run["stack"].backward(g_field, True)
+        g_in, g_t = run["stack"].backward(g_field, self.input_grad)
         self._accumulate(g_t, run["t"], physical)
+        if not self.input_grad:
+            return np.full((b, self.input_shape[0] * self.input_shape[1]), np.nan)
         g_x = self._encode_vjp(g_in, b)
         if self.normalize:
             # d(S/P)/dx through P = sum |x|^2 (upsampled): -(g.S/P^2) * 2 x k^2
