@@ -130,19 +130,23 @@ def test_box_muller_normals_statistics(kernel: str) -> None:
 
 
 def test_box_muller_matches_its_float64_formula() -> None:
-    # z1 = sqrt(-2 ln u1) cos(2 pi (u2 - 1/2)), z2 = ... sin, with u1 = ((w1 >> 1) + 1/2) 2^-31 in
-    # float32 and u2 = (w2 >> 8) 2^-24: the kernels' log, sincos and sqrt to ~1e-6.
+    # z1 = r cos(theta), z2 = r sin(theta): r = sqrt(-2 ln u), u = (w1 >> 1) 2^-31 + 2^-32 in float32
+    # capped at 1 - 2^-24; theta = q pi/2 + (f - 1/2) pi/2, q = w2 >> 30, f = (w2 mod 2^24) 2^-24.
+    # The kernels' log, sincos and sqrt agree with float64 math to ~1e-6.
     rng = np.random.default_rng(12)
-    w1 = rng.integers(0, 2**32, 4096, dtype=np.uint32)
-    w2 = rng.integers(0, 2**32, 4096, dtype=np.uint32)
-    u1 = ((w1 >> 1).astype(np.float32) * np.float32(2.0**-31) + np.float32(2.0**-32)).astype(np.float64)
-    u2 = (w2 >> 8).astype(np.float64) * 2.0**-24
+    w1 = np.concatenate([rng.integers(0, 2**32, 4096, dtype=np.uint32),
+                         np.array([0, 1, 2**31, 2**32 - 1], dtype=np.uint32)])
+    w2 = np.concatenate([rng.integers(0, 2**32, 4096, dtype=np.uint32),
+                         np.array([0, 2**30, 2**31 + 5, 2**32 - 1], dtype=np.uint32)])
+    u1 = ((w1 >> 1).astype(np.float32) * np.float32(2.0**-31) + np.float32(2.0**-32))
+    u1 = np.minimum(u1, np.float32(1.0 - 2.0**-24)).astype(np.float64)
     r = np.sqrt(-2.0 * np.log(u1))
-    ang = 2.0 * math.pi * (u2 - 0.5)
+    theta = (w2 >> 30).astype(np.float64) * math.pi / 2 + ((w2 & 0xFFFFFF) * 2.0**-24 - 0.5) * math.pi / 2
     for k in ISAS:
         z1, z2 = _core.pulse_kernel_normals_f32(w1, w2, k)
-        np.testing.assert_allclose(z1, r * np.cos(ang), rtol=0, atol=2e-6 * (1.0 + r.max()))
-        np.testing.assert_allclose(z2, r * np.sin(ang), rtol=0, atol=2e-6 * (1.0 + r.max()))
+        np.testing.assert_allclose(z1, r * np.cos(theta), rtol=0, atol=2e-6 * (1.0 + r.max()))
+        np.testing.assert_allclose(z2, r * np.sin(theta), rtol=0, atol=2e-6 * (1.0 + r.max()))
+    assert r.max() <= math.sqrt(64 * math.log(2.0)) + 1e-9 and r.min() > 0.0
 
 
 @pytest.mark.parametrize("model,aggregate", [("Constant", False), ("Constant", True), ("Exp", False)])

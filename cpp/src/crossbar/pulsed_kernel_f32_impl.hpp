@@ -104,6 +104,21 @@ inline vf fsqrt(vf x) {
     return x;
 #endif
 }
+// sqrt(x) for x >= 1e-30 (no guard for zero).
+inline vf fsqrt_pos(vf x) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+#if defined(PNNKIT_PULSE_AVX512)
+    vf y = reinterpret_cast<vf>(_mm512_rsqrt14_ps(reinterpret_cast<__m512>(x)));
+#else
+    vf y = reinterpret_cast<vf>(_mm256_rsqrt_ps(reinterpret_cast<__m256>(x)));
+#endif
+    const vf xy = x * y;
+    return xy * (1.5f - 0.5f * xy * y);
+#else
+    for (int t = 0; t < kF; ++t) x[t] = std::sqrt(x[t]);
+    return x;
+#endif
+}
 inline vf frcp(vf d) {
 #if defined(PNNKIT_PULSE_AVX512)
     const vf y = reinterpret_cast<vf>(_mm512_rcp14_ps(reinterpret_cast<__m512>(d)));
@@ -133,12 +148,18 @@ inline vf fexp(vf x) {
     return p * reinterpret_cast<vf>(eb);
 }
 
-// log(x) for normal positive float32 x: x = m 2^e, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s)
-// with s = (m-1)/(m+1), |s| <= 0.172, by its series to s^9 (truncation < 1e-9).
-inline vf flog(vf x) {
+// -2 log(x) for normal positive float32 x (absolute error ~1e-7): x = m 2^e, m in
+// [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with s = (m-1)/(m+1), |s| <= 0.172, by its series to
+// s^9 (truncation < 1e-9). The factor -2 is folded into the last step (Box-Muller needs it).
+inline vf fm2log(vf x) {
+#if defined(PNNKIT_PULSE_AVX512)
+    vf m = reinterpret_cast<vf>(_mm512_getmant_ps(reinterpret_cast<__m512>(x), _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero));
+    vf e = reinterpret_cast<vf>(_mm512_getexp_ps(reinterpret_cast<__m512>(x)));
+#else
     const vfu bits = reinterpret_cast<vfu>(x);
     vf m = reinterpret_cast<vf>((bits & 0x007FFFFFu) | 0x3F800000u);
     vf e = __builtin_convertvector(reinterpret_cast<vfm>(bits >> 23) - 127, vf);
+#endif
     const vfm big = m > 1.41421356f;
     m = fsel(big, m * 0.5f, m);
     e = fsel(big, e + 1.0f, e);
@@ -148,29 +169,28 @@ inline vf flog(vf x) {
     p = p * s2 + 1.0f / 5.0f;
     p = p * s2 + 1.0f / 3.0f;
     p = p * s2 + 1.0f;
-    return e * 0.693147182464599609f + 2.0f * s * p;
+    return e * -1.386294364929199219f + (-4.0f * s) * p;
 }
 
-// Uniform in (0, 1] from a word: (w >> 1) through a signed conversion (exact below 2^24,
-// round-to-nearest above: the same on every target) times 2^-31, plus 2^-32 (never 0, so
-// the Box-Muller radius is at most sqrt(64 ln 2) = 6.66).
-inline vf uniform_open0(vfu w) {
-    return __builtin_convertvector(reinterpret_cast<vfm>(w >> 1), vf) * 4.656612873077392578e-10f +
+// log(x) for normal positive float32 x.
+inline vf flog(vf x) { return fm2log(x) * -0.5f; }
+
+// Two independent standard normals per lane from two words (Box-Muller), z1 = r cos(theta),
+// z2 = r sin(theta):
+//  * radius r = sqrt(-2 log u), u = (w1 >> 1) 2^-31 + 2^-32 in float32 ((w1 >> 1) through a
+//    signed conversion: exact below 2^24, round-to-nearest above, the same on every target),
+//    capped at 1 - 2^-24 so that r > 0 (r <= sqrt(64 ln 2) = 6.66: the tails reach 6.66 sigma);
+//  * angle theta = q pi/2 + (f - 1/2) pi/2 with the quadrant q = w2 >> 30 and f = (w2 mod 2^24)
+//    2^-24: uniform on the circle; sin and cos of |a| <= pi/4 by Taylor series (to a^9 and a^10,
+//    truncation < 2e-9), then the quarter turns by swapping and sign bits (no rounding).
+inline void normal_pair(vfu w1, vfu w2, vf& z1, vf& z2) {
+    vf u = __builtin_convertvector(reinterpret_cast<vfm>(w1 >> 1), vf) * 4.656612873077392578e-10f +
            2.328306436538696289e-10f;
-}
-// Uniform in [0, 1) with 24 bits.
-inline vf uniform24(vfu w) {
-    return __builtin_convertvector(reinterpret_cast<vfm>(w >> 8), vf) * 5.9604644775390625e-08f;
-}
-
-// cos and sin of the angle 2 pi (u - 1/2), u in [0, 1): the angle in quarter turns t in [-2, 2)
-// is split exactly into an integer q and f in [-1/2, 1/2]; sin and cos of f pi/2 by Taylor
-// series (to a^9 and a^10, truncation < 2e-9), then rotated by q quarter turns.
-inline void fsincos_turn(vf u, vf& c, vf& s) {
-    const vf t = u * 4.0f - 2.0f;  // exact: u has 24 bits
-    const vf big = splatf(12582912.0f);
-    const vf k = (t + big) - big;
-    const vf a = (t - k) * 1.57079632679489662f, a2 = a * a;
+    u = fminv(u, splatf(0.99999994039535522f));
+    const vf r = fsqrt_pos(fm2log(u));
+    const vf a = __builtin_convertvector(reinterpret_cast<vfm>(w2 & 0x00FFFFFFu), vf) * 9.362675707309822e-08f -
+                 0.78539816339744831f;  // (f - 1/2) pi/2
+    const vf a2 = a * a;
     vf ps = splatf(1.0f / 362880.0f);
     ps = ps * a2 - 1.0f / 5040.0f;
     ps = ps * a2 + 1.0f / 120.0f;
@@ -182,19 +202,13 @@ inline void fsincos_turn(vf u, vf& c, vf& s) {
     pc = pc * a2 + 1.0f / 24.0f;
     pc = pc * a2 - 0.5f;
     const vf ca = pc * a2 + 1.0f;
-    const vfm q = __builtin_convertvector(k, vfm) & 3;  // -2 -> 2, -1 -> 3
-    const vfm q1 = q == 1, q2 = q == 2, q3 = q == 3;
-    c = fsel(q1, -sa, fsel(q2, -ca, fsel(q3, sa, ca)));
-    s = fsel(q1, ca, fsel(q2, -sa, fsel(q3, -ca, sa)));
-}
-
-// Two independent standard normals per lane from two words (Box-Muller).
-inline void normal_pair(vfu w1, vfu w2, vf& z1, vf& z2) {
-    const vf r = fsqrt(-2.0f * flog(uniform_open0(w1)));
-    vf c, s;
-    fsincos_turn(uniform24(w2), c, s);
-    z1 = r * c;
-    z2 = r * s;
+    // quarter turns: q odd swaps (cos, sin) -> (sin, cos); cos < 0 for q in {1, 2} (bit 30 xor
+    // bit 31), sin < 0 for q in {2, 3} (bit 31)
+    const vfm odd = reinterpret_cast<vfm>(w2 << 1) < 0;
+    const vf c0 = fsel(odd, sa, ca), s0 = fsel(odd, ca, sa);
+    const vfu csign = ((w2 << 1) ^ w2) & 0x80000000u, ssign = w2 & 0x80000000u;
+    z1 = r * reinterpret_cast<vf>(reinterpret_cast<vfu>(c0) ^ csign);
+    z2 = r * reinterpret_cast<vf>(reinterpret_cast<vfu>(s0) ^ ssign);
 }
 
 // The Box-Muller normals of word arrays (n a multiple of kF is not required: the tail is
@@ -350,21 +364,24 @@ struct DevF {
     float slu[kChunkLanes], sld[kChunkLanes];
 };
 
+// cl: the chunk's columns, padded to its lane count with a valid column (padding lanes have
+// dir = 0 and no pulses). Unconditional loops, so the compiler can use vector gathers.
 template <int M>
-inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std::int32_t* cols, int ncols,
-                       int lanes) {
-    const std::int64_t row = i * a.Cp;
+inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std::int32_t* cl, int lanes) {
+    const float *su = a.f_scale_up + i * a.Cp, *sdn = a.f_scale_down + i * a.Cp;
+    const float *lo = a.f_w_min + i * a.Cp, *hi = a.f_w_max + i * a.Cp, *inv = a.f_inv_range + i * a.Cp;
     for (int l = 0; l < lanes; ++l) {
-        const bool in = l < ncols;
-        const std::int64_t k = row + (in ? cols[l] : 0);
-        v.su[l] = in ? a.f_scale_up[k] : 0.0f;
-        v.sdn[l] = in ? a.f_scale_down[k] : 0.0f;
-        v.lo[l] = in ? a.f_w_min[k] : 0.0f;
-        v.hi[l] = in ? a.f_w_max[k] : 0.0f;
-        v.inv[l] = in ? a.f_inv_range[k] : 0.0f;
-        if constexpr (M == 1 || M == 2 || M == 4) {
-            v.slu[l] = in ? a.f_slope_up[k] : 0.0f;
-            v.sld[l] = in ? a.f_slope_down[k] : 0.0f;
+        v.su[l] = su[cl[l]];
+        v.sdn[l] = sdn[cl[l]];
+        v.lo[l] = lo[cl[l]];
+        v.hi[l] = hi[cl[l]];
+        v.inv[l] = inv[cl[l]];
+    }
+    if constexpr (M == 1 || M == 2 || M == 4) {
+        const float *slu = a.f_slope_up + i * a.Cp, *sld = a.f_slope_down + i * a.Cp;
+        for (int l = 0; l < lanes; ++l) {
+            v.slu[l] = slu[cl[l]];
+            v.sld[l] = sld[cl[l]];
         }
     }
 }
@@ -455,12 +472,17 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     const double* W = a.W + i * a.C;
     const std::uint32_t* xb = a.xbits + b * a.C;
     const std::int8_t* xs = a.xsign + b * a.C;
+    alignas(64) std::int32_t cl[kChunkLanes];
+    for (int l = 0; l < lanes; ++l) cl[l] = l < ncols ? cols[l] : cols[0];
     for (int l = 0; l < lanes; ++l) {
-        const bool in = l < ncols;
-        const std::int32_t j = in ? cols[l] : 0;
-        c.w[l] = in ? static_cast<float>(W[j]) : 0.0f;
-        c.xw[l] = in ? xb[j] : 0u;
-        c.dir[l] = in ? static_cast<float>(xs[j] * sd) : 0.0f;
+        c.w[l] = static_cast<float>(W[cl[l]]);
+        c.xw[l] = xb[cl[l]];
+    }
+    const float fsd = static_cast<float>(sd);
+    for (int l = 0; l < lanes; ++l) c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
+    for (int l = ncols; l < lanes; ++l) {  // padding lanes: no pulses
+        c.xw[l] = 0u;
+        c.dir[l] = 0.0f;
     }
     vf n[kChunkGroups];
     float nmaxg[kChunkGroups], tot = 0.0f;
@@ -473,7 +495,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     }
     if (nact == 0) return 0;
     DevF dv;
-    gather_dev<M>(dv, a, i, cols, ncols, lanes);
+    gather_dev<M>(dv, a, i, cl, lanes);
     prepare_lanes_f32<M>(c, dv, a, ngroups);
     const float stdc = static_cast<float>(a.std_c2c);
     const bool noisy = stdc > 0.0f;
@@ -519,10 +541,10 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
                 const int slot = (t * kChunkGroups + g) * kF;
                 vf z1, z2;
                 normal_pair(loadu(w1buf + slot), loadu(w2buf + slot), z1, z2);
-                const vf sdir = loadf(c.sdir + kF * g);
+                const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
                 float* q0 = qbuf + (2 * t * kChunkGroups + g) * kF;
-                storef(q0, Additive ? sdir * stdc * z1 : sdir * (1.0f + stdc * z1));
-                storef(q0 + kChunkGroups * kF, Additive ? sdir * stdc * z2 : sdir * (1.0f + stdc * z2));
+                storef(q0, Additive ? sstd * z1 : sstd * z1 + sdir);
+                storef(q0 + kChunkGroups * kF, Additive ? sstd * z2 : sstd * z2 + sdir);
             }
         }
     }
@@ -557,8 +579,10 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         storef(nn + kF * g, n[g]);
     }
     double* Wm = a.W + i * a.C;
-    for (int l = 0; l < ncols; ++l)  // only lanes that had pulses (the others keep their float64 value)
-        if (nn[l] > 0.0f && c.dir[l] != 0.0f) Wm[cols[l]] = static_cast<double>(c.w[l]);
+    for (int l = 0; l < ncols; ++l) {  // only lanes that had pulses (the others keep their float64 value)
+        double& wd = Wm[cols[l]];
+        wd = nn[l] > 0.0f ? static_cast<double>(c.w[l]) : wd;  // a select, not a branch
+    }
     return static_cast<std::int64_t>(tot);
 }
 
