@@ -1,7 +1,9 @@
 """Benchmark: one analog SGD pulsed update of a crossbar tile (aihwkit-style stochastic pulse trains).
 
 Default: a 512x512 tile, a batch of 256 (x, d ~ N(0, 1)), lr 0.1, desired_bl 31 with update and
-BL management, for a ConstantStep device (aihwkit defaults) and an ExpStep device. Compared with
+BL management, for a ConstantStep device (aihwkit defaults) and an ExpStep device, with pnnkit's
+float64 kernels and its float32 ones (``PulseConfig(precision="float32")``, aihwkit's own
+arithmetic; ``--precisions``). Compared with
 
 * a vectorized numpy implementation of the same stochastic update (bit-packed pulse trains,
   numpy popcount, per-sample loop; for ExpStep a per-pulse loop, timed on ``--ref-batch``
@@ -110,6 +112,8 @@ def main() -> None:
     ap.add_argument("--ref-batch", type=int, default=16, help="samples timed for the numpy reference")
     ap.add_argument("--aihwkit-s", type=float, default=7.0, help="aihwkit CPU seconds per step (issue figure)")
     ap.add_argument("--devices", default="constant,exp")
+    ap.add_argument("--precisions", default="float64,float32",
+                    help="pnnkit kernel arithmetic(s) to time (PulseConfig.precision)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -121,12 +125,15 @@ def main() -> None:
     results: dict[str, dict] = {}
     for name in args.devices.split(","):
         dev = devices[name]
-        tile = AnalogPulsedTile(n, n, dev, seed=1, pulse=PulseConfig(desired_bl=31))
+        precisions = args.precisions.split(",")
         row: dict[str, float] = {}
-        for nt in (int(t) for t in args.threads.split(",")):
-            pnnkit.set_num_threads(nt)
-            wall, cpu = timed(lambda: tile.update(x, d, args.lr), args.repeats)
-            row[f"pnnkit_{nt}t_wall_s"], row[f"pnnkit_{nt}t_cpu_s"] = wall, cpu
+        for prec in precisions:
+            tile = AnalogPulsedTile(n, n, dev, seed=1, pulse=PulseConfig(desired_bl=31, precision=prec))
+            tag = "" if prec == "float64" else "f32_"
+            for nt in (int(t) for t in args.threads.split(",")):
+                pnnkit.set_num_threads(nt)
+                wall, cpu = timed(lambda: tile.update(x, d, args.lr), args.repeats)
+                row[f"pnnkit_{tag}{nt}t_wall_s"], row[f"pnnkit_{tag}{nt}t_cpu_s"] = wall, cpu
         stats = tile.update(x, d, args.lr)
         row["coincidences_per_step"] = float(stats["coincidences"])
         ref_dev = {k: tile.device_array(k) for k in ("scale_up", "scale_down", "w_min", "w_max")}
@@ -144,20 +151,22 @@ def main() -> None:
         if aihw is not None:
             row["aihwkit_1t_wall_s"], row["aihwkit_1t_cpu_s"] = aihw
         aihw_s = aihw[1] if aihw is not None else args.aihwkit_s
-        one = row["pnnkit_1t_cpu_s"]
         print(f"\n{name} device ({_core.pulse_kernel_isa()} row kernels): {n}x{n} tile, batch {args.batch}, "
               f"lr {args.lr}, "
               f"{row['coincidences_per_step'] / (n * n * args.batch):.1f} coincidences per crosspoint and sample")
         for k, v in row.items():
             print(f"  {k:28s} {v:10.4f}")
-        print(f"  speed-up vs numpy (1 thread, CPU time)  : {row['numpy_cpu_s'] / one:8.1f}x")
         what = "aihwkit 1.2 measured" if aihw is not None else f"aihwkit ~{args.aihwkit_s:.0f} s (issue figure)"
-        print(f"  speed-up vs {what}, pnnkit 1 thread (CPU time): {aihw_s / one:8.1f}x")
-        if "pnnkit_2t_wall_s" in row:
-            if aihw is not None:
-                print(f"  speed-up vs aihwkit 1.2 (wall), pnnkit 2 threads: {aihw[0] / row['pnnkit_2t_wall_s']:8.1f}x")
-            speedup = row['pnnkit_1t_wall_s'] / row['pnnkit_2t_wall_s']
-            print(f"  2 threads vs 1 (wall)                  : {speedup:8.2f}x")
+        for prec in precisions:
+            tag = "" if prec == "float64" else "f32_"
+            one = row[f"pnnkit_{tag}1t_cpu_s"]
+            print(f"  [{prec}] speed-up vs numpy (1 thread, CPU time): {row['numpy_cpu_s'] / one:8.1f}x")
+            print(f"  [{prec}] speed-up vs {what}, pnnkit 1 thread (CPU time): {aihw_s / one:8.1f}x")
+            if f"pnnkit_{tag}2t_wall_s" in row:
+                two = row[f"pnnkit_{tag}2t_wall_s"]
+                if aihw is not None:
+                    print(f"  [{prec}] speed-up vs aihwkit 1.2 (wall), pnnkit 2 threads: {aihw[0] / two:8.1f}x")
+                print(f"  [{prec}] 2 threads vs 1 (wall): {row[f'pnnkit_{tag}1t_wall_s'] / two:8.2f}x")
         results[name] = row
     pnnkit.set_num_threads(2)
     if args.json:
