@@ -66,7 +66,7 @@ void DiffractiveStack<T>::backward(const cT* grad_out, std::int64_t batch, cT* g
     std::fill(grad_t, grad_t + tsize, cT(0));
     if (batch == 0) return;
     const std::int64_t n_chunks = reduction_chunks(batch);
-    acc_.assign(static_cast<std::size_t>(n_chunks * tsize), cT(0));
+    acc_.resize(static_cast<std::size_t>(n_chunks * tsize));  // every chunk writes all of its part
     kernels<T>().backward(geom(), grad_out, batch, t_.data(), fields_.data(), n_chunks, acc_.data(), grad_x, grad_t,
                           std::max(1, n_threads));
 }

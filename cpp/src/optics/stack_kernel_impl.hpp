@@ -47,6 +47,34 @@ void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int
     }
 }
 
+// Through mask l backwards: acc (=, or += unless first) conj(u) .* g, then g <- conj(t) .* g,
+// on interleaved (re, im) pairs so that the compiler vectorises it (std::complex products keep
+// a NaN-recovery branch that blocks vectorisation).
+template <typename T>
+inline void mask_vjp(std::complex<T>* g, const std::complex<T>* u, const std::complex<T>* t, std::complex<T>* acc,
+                     std::int64_t n, bool first) {
+    T* gp = reinterpret_cast<T*>(g);
+    const T* up = reinterpret_cast<const T*>(u);
+    const T* tp = reinterpret_cast<const T*>(t);
+    T* ap = reinterpret_cast<T*>(acc);
+    if (first) {
+        for (std::int64_t i = 0; i < 2 * n; i += 2) {
+            ap[i] = up[i] * gp[i] + up[i + 1] * gp[i + 1];
+            ap[i + 1] = up[i] * gp[i + 1] - up[i + 1] * gp[i];
+        }
+    } else {
+        for (std::int64_t i = 0; i < 2 * n; i += 2) {
+            ap[i] += up[i] * gp[i] + up[i + 1] * gp[i + 1];
+            ap[i + 1] += up[i] * gp[i + 1] - up[i + 1] * gp[i];
+        }
+    }
+    for (std::int64_t i = 0; i < 2 * n; i += 2) {
+        const T gr = gp[i], gi = gp[i + 1];
+        gp[i] = tp[i] * gr + tp[i + 1] * gi;
+        gp[i + 1] = tp[i] * gi - tp[i + 1] * gr;
+    }
+}
+
 template <typename T>
 void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std::int64_t batch,
                    const std::complex<T>* t, std::complex<T>* out, std::complex<T>* fields, int n_threads) {
@@ -63,11 +91,15 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
 #pragma omp for schedule(static)
         for (std::int64_t b = 0; b < batch; ++b) {
             const std::int64_t w = b % W;
-            cT* cur = out + b * plane;
-            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, cur, ny, nx, work);
+            // Each step writes straight into the next stored field (no copies); without storage
+            // the stack runs in place in `out`.
+            cT* u_l = fields ? fields + b * L * plane : out + b * plane;
+            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, L > 0 ? u_l : out + b * plane, ny, nx,
+                          work);
             for (std::int64_t l = 0; l < L; ++l) {
-                if (fields) std::copy(cur, cur + plane, fields + (b * L + l) * plane);
-                fft.propagate(cur, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, cur, ny, nx, work);
+                cT* next = (fields && l + 1 < L) ? u_l + plane : out + b * plane;
+                fft.propagate(u_l, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, next, ny, nx, work);
+                u_l = next;
             }
         }
     }
@@ -89,28 +121,31 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
     {
         auto work = fft.make_work();
         std::vector<cT> cur(static_cast<std::size_t>(plane));
+        std::vector<char> seen(static_cast<std::size_t>(W));
 #pragma omp for schedule(static)
         for (std::int64_t c = 0; c < n_chunks; ++c) {
             const std::int64_t b0 = c * batch / n_chunks, b1 = (c + 1) * batch / n_chunks;
             cT* a = acc + c * tsize;
+            std::fill(seen.begin(), seen.end(), 0);
             for (std::int64_t b = b0; b < b1; ++b) {
                 const std::int64_t w = b % W;
-                std::copy(grad_out + b * plane, grad_out + (b + 1) * plane, cur.begin());
+                // The chunk's first sample of wavelength w writes the accumulator, later ones add
+                // (no zero fill of n_chunks gradient-sized buffers).
+                const bool first = !seen[static_cast<std::size_t>(w)];
+                seen[static_cast<std::size_t>(w)] = 1;
+                const cT* src = grad_out + b * plane;
                 for (std::int64_t l = L - 1; l >= 0; --l) {
-                    fft.propagate(cur.data(), nullptr, Hs + ((l + 1) * W + w) * hplane, cur.data(), ny, nx, work);
-                    const cT* u = fields + (b * L + l) * plane;
-                    const cT* tl = t + (l * W + w) * plane;
-                    cT* al = a + (l * W + w) * plane;
-                    for (std::int64_t i = 0; i < plane; ++i) {
-                        const cT gv = cur[static_cast<std::size_t>(i)];
-                        al[i] += std::conj(u[i]) * gv;
-                        cur[static_cast<std::size_t>(i)] = std::conj(tl[i]) * gv;
-                    }
+                    fft.propagate(src, nullptr, Hs + ((l + 1) * W + w) * hplane, cur.data(), ny, nx, work);
+                    src = cur.data();
+                    mask_vjp(cur.data(), fields + (b * L + l) * plane, t + (l * W + w) * plane,
+                             a + (l * W + w) * plane, plane, first);
                 }
-                if (grad_x) {
-                    fft.propagate(cur.data(), nullptr, Hs + (0 * W + w) * hplane, grad_x + b * plane, ny, nx, work);
-                }
+                if (grad_x) fft.propagate(src, nullptr, Hs + (0 * W + w) * hplane, grad_x + b * plane, ny, nx, work);
             }
+            for (std::int64_t w = 0; w < W; ++w)  // wavelengths this chunk never saw contribute zero
+                if (!seen[static_cast<std::size_t>(w)])
+                    for (std::int64_t l = 0; l < L; ++l)
+                        std::fill(a + (l * W + w) * plane, a + (l * W + w + 1) * plane, cT(0));
         }
         // Fixed-order reduction over chunks, parallel over elements: thread-count independent.
 #pragma omp for schedule(static)
