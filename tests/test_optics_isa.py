@@ -124,3 +124,23 @@ def test_environment_override() -> None:
     env = dict(os.environ, PNNKIT_OPTICS_ISA="generic")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "generic"
+
+
+@pytest.mark.parametrize("isa", ["generic", *WIDE])
+def test_zero_row_groups_are_skipped_exactly(isa: str, keep_isa: None) -> None:
+    # Row groups that are all zero (an aperture, a detector-region adjoint source) skip their row
+    # FFT; the result must still be the full step, and a NaN must not be mistaken for zero.
+    _core.optics_set_kernel_isa(isa)
+    rng = np.random.default_rng(3)
+    ny, nx = 40, 36
+    x = np.zeros((2, ny, nx), np.complex128)
+    x[:, 17:22, 5:30] = rng.normal(size=(2, 5, 25)) + 1j * rng.normal(size=(2, 5, 25))
+    H = Propagator((ny, nx), LAM, LAM, 20e-6, pad=True, dtype=np.complex128, warn=False).H
+    pad = np.zeros((2, 2 * ny, 2 * nx), np.complex128)
+    pad[:, :ny, :nx] = x
+    ref = np.fft.ifft2(np.fft.fft2(pad) * H[0])[:, :ny, :nx]
+    out = _core.optics_propagate(x, H)
+    assert _rel(out, ref) <= 4 * math.log2(2 * ny) * float(np.finfo(np.float64).eps)
+    x[1, 2, 3] = np.nan  # in a group that is otherwise zero
+    out = _core.optics_propagate(x, H)
+    assert np.all(np.isfinite(out[0])) and np.all(np.isnan(out[1]))

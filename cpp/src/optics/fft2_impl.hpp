@@ -106,10 +106,42 @@ struct Lanes {
     }
 #endif
 
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+    // 8 x 8 in three rounds that stay inside 128-bit lanes until the last (unpack, pair
+    // shuffle, lane-half swap): one instruction per shuffle on AVX/AVX2, where the generic
+    // zips below cross lanes in every round (two instructions each).
+    static inline void transpose8(V* a) {
+        const M lo1{0, 8, 1, 9, 4, 12, 5, 13}, hi1{2, 10, 3, 11, 6, 14, 7, 15};
+        const M lo2{0, 1, 8, 9, 4, 5, 12, 13}, hi2{2, 3, 10, 11, 6, 7, 14, 15};
+        const M lo3{0, 1, 2, 3, 8, 9, 10, 11}, hi3{4, 5, 6, 7, 12, 13, 14, 15};
+        V t[8], u[8];
+        for (int i = 0; i < 4; ++i) {
+            t[2 * i] = __builtin_shuffle(a[2 * i], a[2 * i + 1], lo1);
+            t[2 * i + 1] = __builtin_shuffle(a[2 * i], a[2 * i + 1], hi1);
+        }
+        for (int h = 0; h < 8; h += 4) {
+            u[h] = __builtin_shuffle(t[h], t[h + 2], lo2);
+            u[h + 1] = __builtin_shuffle(t[h], t[h + 2], hi2);
+            u[h + 2] = __builtin_shuffle(t[h + 1], t[h + 3], lo2);
+            u[h + 3] = __builtin_shuffle(t[h + 1], t[h + 3], hi2);
+        }
+        for (int i = 0; i < 4; ++i) {
+            a[i] = __builtin_shuffle(u[i], u[i + 4], lo3);
+            a[i + 4] = __builtin_shuffle(u[i], u[i + 4], hi3);
+        }
+    }
+#endif
+
     // In-place n x n transpose of a[0..n): a[k][j] <- a[j][k]. log2(n) rounds of zips: each
     // round rotates the (row, column) bit string of every element's index by one bit, so after
     // log2(n) rounds row and column bits have swapped.
     static inline void transpose(V* a) {
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+        if constexpr (n == 8) {
+            transpose8(a);
+            return;
+        }
+#endif
         if constexpr (n > 1) {
             for (std::size_t s = 1; s < n; s *= 2) {
                 V b[n];
@@ -197,7 +229,13 @@ class Fft2 {
         //    forward FFT along x, transpose into the column blocks.
         for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
             const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
-            load_rows(in + r0 * nx, t ? t + r0 * nx : nullptr, nx, nr, b);
+            if (!load_rows(in + r0 * nx, t ? t + r0 * nx : nullptr, nx, nr, b)) {
+                // All-zero rows (outside an input aperture, or outside the detector regions
+                // of an adjoint source): their spectrum is zero, no FFT needed.
+                for (std::size_t xb = 0; xb < nb_; ++xb)
+                    for (std::size_t k = 0; k < NV; ++k) blk[xb * ps_ + r0 + k] = cV(V{}, V{});
+                continue;
+            }
             for (std::size_t x = nx; x < px_; ++x) b[x] = cV(V{}, V{});
             plan_x_->exec(b, T(1), true);
             for (std::size_t xb = 0; xb < nb_; ++xb) rows_to_block(b + xb * NV, blk + xb * ps_ + r0);
@@ -241,9 +279,14 @@ class Fft2 {
     }
 
     // b[x] lane j = (t .* in)[j, x] for x < nx, j < nr (rows nx apart); lanes j >= nr are zero.
-    static inline void load_rows(const cT* in, const cT* t, std::size_t nx, std::size_t nr, cV* b) {
+    // Returns whether any loaded value is nonzero (NaN counts as nonzero).
+    static inline bool load_rows(const cT* in, const cT* t, std::size_t nx, std::size_t nr, cV* b) {
         std::size_t x = 0;
+        bool nonzero = false;
         if constexpr (NV > 1) {
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+            typename L::M nz{};
+#endif
             // Whole NV-column tiles: per row, NV complex values as two vectors, split into real
             // and imaginary parts, masked, then transposed into lanes.
             for (; x + NV <= nx; x += NV) {
@@ -262,6 +305,12 @@ class Fft2 {
                             im[j] = re[j] * ti + im[j] * tr;
                             re[j] = r;
                         }
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+                        nz |= (re[j] != V{}) | (im[j] != V{});
+#else
+                        for (std::size_t k = 0; k < NV; ++k)
+                            nonzero = nonzero || L::get(re[j], k) != T(0) || L::get(im[j], k) != T(0);
+#endif
                     } else {
                         re[j] = V{};
                         im[j] = V{};
@@ -271,17 +320,22 @@ class Fft2 {
                 L::transpose(im);
                 for (std::size_t k = 0; k < NV; ++k) b[x + k] = cV(re[k], im[k]);
             }
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+            for (std::size_t k = 0; k < NV; ++k) nonzero = nonzero || nz[k] != 0;
+#endif
         }
         for (; x < nx; ++x) {
             V re{}, im{};
             for (std::size_t j = 0; j < nr; ++j) {
                 cT v = in[j * nx + x];
                 if (t) v *= t[j * nx + x];
+                nonzero = nonzero || v.real() != T(0) || v.imag() != T(0);
                 L::set(re, j, v.real());
                 L::set(im, j, v.imag());
             }
             b[x] = cV(re, im);
         }
+        return nonzero;
     }
 
     // out[j, x] = b[x] lane j for x < nx, j < nr (rows nx apart).
