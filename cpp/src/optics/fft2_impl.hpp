@@ -12,7 +12,7 @@
 // block b holds columns b*NV .. b*NV+NV-1 as ps rows of lane vectors (real and imaginary parts
 // apart), i.e. exactly what the column FFT works on. The column pass then runs pocketfft in
 // place on contiguous memory, and H is packed the same way once per call (pack_h), so the
-// H multiply is plain vector arithmetic. A strided column gather (one cache line per row,
+// H multiply is plain vector arithmetic (reading half of H when its rows are mirror-symmetric). A strided column gather (one cache line per row,
 // rows a page apart: no hardware prefetch) cost more than the column FFTs themselves.
 // The row passes move data between rows and lanes with NV x NV register transposes.
 //
@@ -186,6 +186,23 @@ class Fft2 {
     // Lane vectors in one packed transfer function (see pack_h).
     std::size_t packed_size() const { return nb_ * ps_; }
 
+    // A packed transfer function; mirror: its rows y and py - y are equal (see mirror_rows).
+    struct PackedH {
+        const cV* h;
+        bool mirror;
+    };
+
+    // Whether H (py x px) has rows y and py - y equal for every y, exactly. True for every
+    // transfer function of propagation.hpp (they depend on fy^2, and fftfreq gives k and py - k
+    // frequencies of exactly opposite sign); the column pass then reads only rows 0..py/2 of
+    // the packed H, which halves the H memory traffic (the H multiply is memory-bound).
+    bool mirror_rows(const cT* H) const {
+        for (std::size_t y = 1; y <= py_ / 2; ++y)
+            for (std::size_t x = 0; x < px_; ++x)
+                if (H[y * px_ + x] != H[(py_ - y) * px_ + x]) return false;
+        return true;
+    }
+
     // H (py x px, FFT order; conj(H) when conj_h) in the column-block layout: out[b*ps + y]
     // lane k = H[y, b*NV + k]; columns >= px and rows >= py are zero.
     void pack_h(const cT* H, bool conj_h, cV* out) const {
@@ -221,8 +238,7 @@ class Fft2 {
 
     // out (ny x nx) = crop(IFFT2(Hp .* FFT2(pad(t .* in)))); Hp from pack_h. t may be null
     // (no mask). in and out may alias.
-    void propagate(const cT* in, const cT* t, const cV* Hp, cT* out, std::size_t ny, std::size_t nx,
-                   Work& w) const {
+    void propagate(const cT* in, const cT* t, PackedH Hp, cT* out, std::size_t ny, std::size_t nx, Work& w) const {
         cV* blk = w.blk.data();
         cV* b = w.rows.data();
         // 1) rows 0..ny-1 (NV at a time, one per lane): load (masked) input, zero-pad in x,
@@ -246,12 +262,10 @@ class Fft2 {
             cV* c = blk + xb * ps_;
             for (std::size_t y = ny; y < py_; ++y) c[y] = cV(V{}, V{});
             plan_y_->exec(c, T(1), true);
-            const cV* h = Hp + xb * ps_;
-            for (std::size_t y = 0; y < py_; ++y) {
-                const V ar = c[y].r, ai = c[y].i, hr = h[y].r, hi = h[y].i;
-                c[y].r = ar * hr - ai * hi;
-                c[y].i = ar * hi + ai * hr;
-            }
+            const cV* h = Hp.h + xb * ps_;
+            const std::size_t half = Hp.mirror ? py_ / 2 + 1 : py_;
+            for (std::size_t y = 0; y < half; ++y) cmul(c[y], h[y]);
+            for (std::size_t y = half; y < py_; ++y) cmul(c[y], h[py_ - y]);
             plan_y_->exec(c, T(1), false);
         }
         // 3) rows 0..ny-1: back to row lanes, inverse FFT along x with the 1/(py*px)
@@ -266,6 +280,12 @@ class Fft2 {
     }
 
    private:
+    static inline void cmul(cV& c, const cV& h) {
+        const V ar = c.r, ai = c.i;
+        c.r = ar * h.r - ai * h.i;
+        c.i = ar * h.i + ai * h.r;
+    }
+
     // dst[k] lane j = src[j] lane k (j, k < NV), real and imaginary parts alike. Its own inverse.
     static inline void rows_to_block(const cV* src, cV* dst) {
         V re[NV], im[NV];

@@ -18,13 +18,27 @@ namespace pnnkit::optics::PNNKIT_OPTICS_NS {
 
 // n_planes transfer functions (py x px each) packed for the column pass (Fft2::pack_h).
 template <typename T>
-pfd::arr<typename Fft2<T>::cV> pack_planes(const Fft2<T>& fft, const std::complex<T>* H, std::int64_t n_planes,
-                                            bool conj_h, int n_threads) {
+struct PackedPlanes {
+    pfd::arr<typename Fft2<T>::cV> data;
+    std::vector<char> mirror;
+    std::size_t stride;
+    typename Fft2<T>::PackedH operator[](std::int64_t i) const {
+        return {data.data() + static_cast<std::size_t>(i) * stride, mirror[static_cast<std::size_t>(i)] != 0};
+    }
+};
+
+template <typename T>
+PackedPlanes<T> pack_planes(const Fft2<T>& fft, const std::complex<T>* H, std::int64_t n_planes, bool conj_h,
+                            int n_threads) {
     const std::size_t ps = fft.packed_size(), hplane = fft.py() * fft.px();
-    pfd::arr<typename Fft2<T>::cV> out(static_cast<std::size_t>(n_planes) * ps);
+    PackedPlanes<T> out{pfd::arr<typename Fft2<T>::cV>(static_cast<std::size_t>(n_planes) * ps),
+                        std::vector<char>(static_cast<std::size_t>(n_planes)), ps};
 #pragma omp parallel for schedule(static) num_threads(n_threads)
-    for (std::int64_t i = 0; i < n_planes; ++i)
-        fft.pack_h(H + static_cast<std::size_t>(i) * hplane, conj_h, out.data() + static_cast<std::size_t>(i) * ps);
+    for (std::int64_t i = 0; i < n_planes; ++i) {
+        const std::complex<T>* Hi = H + static_cast<std::size_t>(i) * hplane;
+        fft.pack_h(Hi, conj_h, out.data.data() + static_cast<std::size_t>(i) * ps);
+        out.mirror[static_cast<std::size_t>(i)] = fft.mirror_rows(Hi) ? 1 : 0;
+    }
     return out;
 }
 
@@ -35,14 +49,13 @@ void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int
     const Fft2<T> fft(static_cast<std::size_t>(py), static_cast<std::size_t>(px));
     const std::int64_t plane = ny * nx;
     const auto Hp = pack_planes(fft, H, n_h, conj_h, n_threads);
-    const std::size_t hplane = fft.packed_size();
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
 #pragma omp for schedule(static)
         for (std::int64_t b = 0; b < batch; ++b) {
-            fft.propagate(fields + b * plane, nullptr, Hp.data() + static_cast<std::size_t>(b % n_h) * hplane,
-                          out + b * plane, static_cast<std::size_t>(ny), static_cast<std::size_t>(nx), work);
+            fft.propagate(fields + b * plane, nullptr, Hp[b % n_h], out + b * plane, static_cast<std::size_t>(ny),
+                          static_cast<std::size_t>(nx), work);
         }
     }
 }
@@ -83,8 +96,7 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
     const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, false, n_threads);
-    const auto* Hs = Hpack.data();
-    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
+    const auto& Hs = Hpack;
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -94,11 +106,10 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
             // Each step writes straight into the next stored field (no copies); without storage
             // the stack runs in place in `out`.
             cT* u_l = fields ? fields + b * L * plane : out + b * plane;
-            fft.propagate(x + b * plane, nullptr, Hs + (0 * W + w) * hplane, L > 0 ? u_l : out + b * plane, ny, nx,
-                          work);
+            fft.propagate(x + b * plane, nullptr, Hs[0 * W + w], L > 0 ? u_l : out + b * plane, ny, nx, work);
             for (std::int64_t l = 0; l < L; ++l) {
                 cT* next = (fields && l + 1 < L) ? u_l + plane : out + b * plane;
-                fft.propagate(u_l, t + (l * W + w) * plane, Hs + ((l + 1) * W + w) * hplane, next, ny, nx, work);
+                fft.propagate(u_l, t + (l * W + w) * plane, Hs[(l + 1) * W + w], next, ny, nx, work);
                 u_l = next;
             }
         }
@@ -115,8 +126,7 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
     const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
-    const auto* Hs = Hpack.data();
-    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
+    const auto& Hs = Hpack;
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -135,12 +145,12 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
                 seen[static_cast<std::size_t>(w)] = 1;
                 const cT* src = grad_out + b * plane;
                 for (std::int64_t l = L - 1; l >= 0; --l) {
-                    fft.propagate(src, nullptr, Hs + ((l + 1) * W + w) * hplane, cur.data(), ny, nx, work);
+                    fft.propagate(src, nullptr, Hs[(l + 1) * W + w], cur.data(), ny, nx, work);
                     src = cur.data();
                     mask_vjp(cur.data(), fields + (b * L + l) * plane, t + (l * W + w) * plane,
                              a + (l * W + w) * plane, plane, first);
                 }
-                if (grad_x) fft.propagate(src, nullptr, Hs + (0 * W + w) * hplane, grad_x + b * plane, ny, nx, work);
+                if (grad_x) fft.propagate(src, nullptr, Hs[0 * W + w], grad_x + b * plane, ny, nx, work);
             }
             for (std::int64_t w = 0; w < W; ++w)  // wavelengths this chunk never saw contribute zero
                 if (!seen[static_cast<std::size_t>(w)])
@@ -165,8 +175,7 @@ void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std:
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
     const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
-    const auto* Hs = Hpack.data();
-    const std::int64_t hplane = static_cast<std::int64_t>(fft.packed_size());
+    const auto& Hs = Hpack;
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -176,11 +185,11 @@ void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std:
             cT* cur = x_out + b * plane;
             std::copy(y + b * plane, y + (b + 1) * plane, cur);
             for (std::int64_t l = L - 1; l >= 0; --l) {
-                fft.propagate(cur, nullptr, Hs + ((l + 1) * W + w) * hplane, cur, ny, nx, work);
+                fft.propagate(cur, nullptr, Hs[(l + 1) * W + w], cur, ny, nx, work);
                 const cT* tl = t + (l * W + w) * plane;
                 for (std::int64_t i = 0; i < plane; ++i) cur[i] *= std::conj(tl[i]);
             }
-            fft.propagate(cur, nullptr, Hs + (0 * W + w) * hplane, cur, ny, nx, work);
+            fft.propagate(cur, nullptr, Hs[0 * W + w], cur, ny, nx, work);
         }
     }
 }
