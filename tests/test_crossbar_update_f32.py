@@ -67,6 +67,33 @@ def test_noise_free_float32_equals_float64_reference(model: str, kernel: str) ->
 
 
 @pytest.mark.parametrize("kernel", ISAS)
+@pytest.mark.parametrize("dw_min", [0.002, 0.001])
+def test_exp_step_carried_exponential_equals_reference(kernel: str, dw_min: float) -> None:
+    # With aihwkit-sized steps the ExpStep kernel carries exp(p1 w + p3) along the pulse train
+    # (updated by a Taylor series of exp(p1 dw)) instead of evaluating it every pulse (the large
+    # steps of the tests above evaluate it every pulse). Driven up into the region where the
+    # exponential term dominates the step, both equal the reference.
+    p = _params("Exp")
+    p.dw_min = dw_min
+    p.dw_min_dtod = 0.0
+    rng = np.random.default_rng(8)
+    out = {}
+    for k, prec in (("reference", "float64"), (kernel, "float32")):
+        t = _core.PulsedTile(p, 9, 150, 5)
+        for _ in range(3):
+            x, d = rng.uniform(0.5, 1.0, (8, 150)), rng.uniform(0.5, 1.0, (8, 9))
+            t.update(x, d, 0.03, 31, True, False, 0, False, k, prec)
+        out[prec] = t.get_weights()
+        rng = np.random.default_rng(8)
+    ref, f32 = out["float64"], out["float32"]
+    w_max = 0.6
+    # the weights climbed to where A exp(...) is a sizeable part of the step, short of saturation
+    assert 0.3 * w_max < ref.mean() < 0.9 * w_max
+    # each of the <= 3 * 8 * 31 pulses rounds the weight once in float32
+    np.testing.assert_allclose(f32, ref, rtol=0, atol=4 * 3 * 8 * 31 * F32_ULP)
+
+
+@pytest.mark.parametrize("kernel", ISAS)
 def test_noise_free_aggregated_constant_equals_reference(kernel: str) -> None:
     p = _params("Constant")
     ref, _ = _run(p, "reference", "float64", aggregate=True)
