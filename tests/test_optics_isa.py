@@ -163,3 +163,21 @@ def test_step_with_any_transfer_function(isa: str, shape: tuple[int, int], keep_
         ref = np.fft.ifft2(np.fft.fft2(x) * Hs[[0, 1, 0]])
         out = _core.optics_propagate(x, H, adjoint)
         assert _rel(out, ref) <= 8 * math.log2(max(shape)) * float(np.finfo(np.float64).eps)
+
+
+@pytest.mark.parametrize("isa", WIDE)
+def test_one_stack_follows_a_change_of_copy(isa: str, keep_isa: None) -> None:
+    # A stack keeps H packed by the copy in use; switching copies must repack, not reuse.
+    H = _H(np.complex64, True)
+    x, t, g = _problem(np.complex64)
+    fresh = {}
+    for name in ("generic", isa):
+        _core.optics_set_kernel_isa(name)
+        s = _core.DiffractiveStack64(*SHAPE, H)
+        fresh[name] = (s.forward(x, t, True), *s.backward(g, True), s.adjoint(g, t))
+    stack = _core.DiffractiveStack64(*SHAPE, H)
+    for name in ("generic", isa, "generic"):
+        _core.optics_set_kernel_isa(name)
+        got = (stack.forward(x, t, True), *stack.backward(g, True), stack.adjoint(g, t))
+        for a, b in zip(got, fresh[name]):
+            np.testing.assert_array_equal(a, b)

@@ -25,6 +25,8 @@ DiffractiveStack<T>::DiffractiveStack(std::int64_t ny, std::int64_t nx, std::int
     PNNKIT_CHECK(n_layers >= 0, "n_layers must be >= 0, got " << n_layers);
     PNNKIT_CHECK(n_wavelengths >= 1, "n_wavelengths must be >= 1, got " << n_wavelengths);
     H_.assign(H, H + (n_layers + 1) * n_wavelengths * py * px);
+    h_cache_ = std::make_shared<detail::PackCache>();
+    hconj_cache_ = std::make_shared<detail::PackCache>();
 }
 
 template <typename T>
@@ -37,6 +39,8 @@ detail::StackGeom<T> DiffractiveStack<T>::geom() const {
     g.L = n_layers_;
     g.W = n_wl_;
     g.H = H_.data();
+    g.h_cache = h_cache_.get();
+    g.hconj_cache = hconj_cache_.get();
     return g;
 }
 

@@ -261,9 +261,15 @@ class Fft2 {
         for (std::size_t xb = 0; xb < nb_; ++xb) {
             cV* c = blk + xb * ps_;
             for (std::size_t y = ny; y < py_; ++y) c[y] = cV(V{}, V{});
-            plan_y_->exec(c, T(1), true);
             const cV* h = Hp.h + xb * ps_;
             const std::size_t half = Hp.mirror ? py_ / 2 + 1 : py_;
+#if defined(__GNUC__)
+            // H streams from L3 (a plane per layer, too many for L2): request this block's rows
+            // now, so they arrive during the forward column FFT instead of stalling the multiply.
+            const char* hb = reinterpret_cast<const char*>(h);
+            for (std::size_t off = 0; off < half * sizeof(cV); off += 64) __builtin_prefetch(hb + off, 0, 2);
+#endif
+            plan_y_->exec(c, T(1), true);
             for (std::size_t y = 0; y < half; ++y) cmul(c[y], h[y]);
             for (std::size_t y = half; y < py_; ++y) cmul(c[y], h[py_ - y]);
             plan_y_->exec(c, T(1), false);

@@ -21,7 +21,7 @@ template <typename T>
 struct PackedPlanes {
     pfd::arr<typename Fft2<T>::cV> data;
     std::vector<char> mirror;
-    std::size_t stride;
+    std::size_t stride = 0;
     typename Fft2<T>::PackedH operator[](std::int64_t i) const {
         return {data.data() + static_cast<std::size_t>(i) * stride, mirror[static_cast<std::size_t>(i)] != 0};
     }
@@ -40,6 +40,27 @@ PackedPlanes<T> pack_planes(const Fft2<T>& fft, const std::complex<T>* H, std::i
         out.mirror[static_cast<std::size_t>(i)] = fft.mirror_rows(Hi) ? 1 : 0;
     }
     return out;
+}
+
+// This copy's identity for PackCache (one per dtype).
+template <typename T>
+inline const char copy_tag = 0;
+
+// The packed planes of g.H (or conj) from the stack's cache, packing them on first use.
+template <typename T>
+const PackedPlanes<T>& cached_planes(const detail::StackGeom<T>& g, const Fft2<T>& fft, bool conj_h, int n_threads,
+                                     std::unique_ptr<PackedPlanes<T>>& local) {
+    detail::PackCache* cache = conj_h ? g.hconj_cache : g.h_cache;
+    const std::int64_t n_planes = (g.L + 1) * g.W;
+    if (cache == nullptr) {
+        local = std::make_unique<PackedPlanes<T>>(pack_planes(fft, g.H, n_planes, conj_h, n_threads));
+        return *local;
+    }
+    if (cache->owner != &copy_tag<T> || !cache->planes) {
+        cache->planes = std::make_shared<PackedPlanes<T>>(pack_planes(fft, g.H, n_planes, conj_h, n_threads));
+        cache->owner = &copy_tag<T>;
+    }
+    return *static_cast<const PackedPlanes<T>*>(cache->planes.get());
 }
 
 template <typename T>
@@ -95,8 +116,8 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
     const std::int64_t plane = g.ny * g.nx, L = g.L, W = g.W;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, false, n_threads);
-    const auto& Hs = Hpack;
+    std::unique_ptr<PackedPlanes<T>> local;
+    const auto& Hs = cached_planes(g, fft, false, n_threads, local);
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -125,8 +146,8 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
     const std::int64_t tsize = L * W * plane;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
-    const auto& Hs = Hpack;
+    std::unique_ptr<PackedPlanes<T>> local;
+    const auto& Hs = cached_planes(g, fft, true, n_threads, local);
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();
@@ -174,8 +195,8 @@ void stack_adjoint(const detail::StackGeom<T>& g, const std::complex<T>* y, std:
     const std::int64_t plane = g.ny * g.nx, L = g.L, W = g.W;
     const Fft2<T> fft(static_cast<std::size_t>(g.py), static_cast<std::size_t>(g.px));
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
-    const auto Hpack = pack_planes(fft, g.H, (L + 1) * W, true, n_threads);
-    const auto& Hs = Hpack;
+    std::unique_ptr<PackedPlanes<T>> local;
+    const auto& Hs = cached_planes(g, fft, true, n_threads, local);
 #pragma omp parallel num_threads(n_threads)
     {
         auto work = fft.make_work();

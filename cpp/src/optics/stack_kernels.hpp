@@ -5,14 +5,25 @@
 #pragma once
 #include <complex>
 #include <cstdint>
+#include <memory>
 
 namespace pnnkit::optics::detail {
 
+// Transfer functions packed by one kernel copy for its column pass, kept by the stack between
+// calls (its H never changes): packing costs ~2 ms and fresh pages per call otherwise.
+struct PackCache {
+    std::shared_ptr<void> planes;  // the copy's packed planes
+    const void* owner = nullptr;   // identity of the copy and dtype that packed them
+};
+
 // Geometry shared by every stack call; H is (L+1, W, py, px), transmissions (L, W, ny, nx).
+// The caches (for H and conj(H)) may be null: then every call packs afresh.
 template <typename T>
 struct StackGeom {
     std::int64_t ny = 0, nx = 0, py = 0, px = 0, L = 0, W = 1;
     const std::complex<T>* H = nullptr;
+    PackCache* h_cache = nullptr;
+    PackCache* hconj_cache = nullptr;
 };
 
 template <typename T>

@@ -16,6 +16,7 @@
 #pragma once
 #include <complex>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace pnnkit::optics {
@@ -23,6 +24,7 @@ namespace pnnkit::optics {
 namespace detail {
 template <typename T>
 struct StackGeom;
+struct PackCache;
 }  // namespace detail
 
 template <typename T>
@@ -52,7 +54,8 @@ class DiffractiveStack {
     std::int64_t n_layers() const { return n_layers_; }
     std::int64_t n_wavelengths() const { return n_wl_; }
     std::int64_t stored_batch() const { return stored_batch_; }
-    // Bytes held by stored fields and gradient accumulators (preallocated, reused).
+    // Bytes held by stored fields and gradient accumulators (preallocated, reused); the packed
+    // copies of H and conj(H) (each about the size of H) come on top.
     std::int64_t buffer_bytes() const {
         return static_cast<std::int64_t>((fields_.capacity() + t_.capacity() + acc_.capacity()) * sizeof(cT));
     }
@@ -66,6 +69,8 @@ class DiffractiveStack {
     std::vector<cT> fields_;  // (batch, L, ny, nx): u_l in front of mask l
     std::vector<cT> acc_;     // (chunks, L, W, ny, nx) gradient accumulators
     std::int64_t stored_batch_ = -1;
+    // H and conj(H) packed by the kernel copy in use, reused across calls (H never changes).
+    std::shared_ptr<detail::PackCache> h_cache_, hconj_cache_;
 };
 
 // Number of fixed sample chunks for deterministic reductions over a batch.
