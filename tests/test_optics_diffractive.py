@@ -275,3 +275,24 @@ def test_diffractive_job_builds_the_preset_for_each_dataset() -> None:
                      10, "zeros")
     with pytest.raises(ValueError, match="calibrate"):
         job.train("insitu", data, cal_cfg)
+
+
+def test_phase_transmissions_kernel_matches_numpy(restore_threads: None) -> None:
+    # Same double angle, cos/sin in double: numpy's exp(1j * phase * scale) to within one rounding
+    # of a unit-modulus value (bit-equal with glibc), then rounded to the dtype.
+    rng = np.random.default_rng(8)
+    ph, sc = rng.uniform(-50, 50, (3, 37, 41)), np.array([1.0, 0.93, 1.2])
+    ref = np.exp(1j * ph[:, None] * sc[None, :, None, None])
+    out = {}
+    for n in (1, 2):
+        pnnkit.set_num_threads(n)
+        out[n] = (_core.optics_phase_transmissions(ph, sc, True), _core.optics_phase_transmissions(ph, sc))
+        assert out[n][0].dtype == np.complex128 and out[n][1].dtype == np.complex64
+        np.testing.assert_allclose(out[n][0], ref, rtol=0, atol=2 * np.finfo(np.float64).eps)
+        np.testing.assert_allclose(out[n][1], ref, rtol=0, atol=np.finfo(np.float32).eps)
+    np.testing.assert_array_equal(out[1][0], out[2][0])
+    np.testing.assert_array_equal(out[1][1], out[2][1])
+    with pytest.raises(ValueError, match="phase"):
+        _core.optics_phase_transmissions(ph[0], sc)
+    with pytest.raises(ValueError, match="scales"):
+        _core.optics_phase_transmissions(ph, sc[:, None])

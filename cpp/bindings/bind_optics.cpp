@@ -11,6 +11,7 @@
 #include "pnnkit/common/threads.hpp"
 #include "pnnkit/optics/detectors.hpp"
 #include "pnnkit/optics/diffractive_stack.hpp"
+#include "pnnkit/optics/masks.hpp"
 #include "pnnkit/optics/propagation.hpp"
 
 namespace {
@@ -201,6 +202,22 @@ py::array_t<T> detector_noise(const carray<T>& signals, double read_std, double 
     return out;
 }
 
+template <typename T>
+py::array_t<std::complex<T>> phase_transmissions(const carray<double>& phase, const carray<double>& scales) {
+    pnnkit_py::require_ndim(phase, 3, "phase");
+    pnnkit_py::require_ndim(scales, 1, "scales");
+    const auto L = phase.shape(0), W = scales.shape(0), ny = phase.shape(1), nx = phase.shape(2);
+    py::array_t<std::complex<T>> out({L, W, ny, nx});
+    const double* ph = phase.data();
+    const double* sc = scales.data();
+    auto* o = out.mutable_data();
+    const int nt = pnnkit::get_num_threads();
+    // Safe: reads phase/scales, writes only `out`, a fresh array.
+    py::gil_scoped_release release;
+    po::phase_transmissions<T>(ph, L, ny * nx, sc, W, o, nt);
+    return out;
+}
+
 }  // namespace
 
 void register_optics(py::module_& m) {
@@ -248,6 +265,15 @@ void register_optics(py::module_& m) {
           "Batched angular-spectrum step: crop(IFFT2(H[b % n_h] * FFT2(pad(fields[b])))); conj(H) if adjoint.");
     bind_stack<float>(m, "DiffractiveStack64");
     bind_stack<double>(m, "DiffractiveStack128");
+    m.def(
+        "optics_phase_transmissions",
+        [](const carray<double>& phase, const carray<double>& scales, bool complex128) -> py::array {
+            if (complex128) return phase_transmissions<double>(phase, scales);
+            return phase_transmissions<float>(phase, scales);
+        },
+        py::arg("phase"), py::arg("scales"), py::arg("complex128") = false,
+        "Phase-mask transmissions exp(i * scales[w] * phase[l]): phase (L, ny, nx) rad, scales (W,) -> "
+        "(L, W, ny, nx) complex64 (complex128 if asked); the angle and cos/sin in double precision.");
     m.def("optics_detect", &detect<float>, py::arg("fields"), py::arg("regions"));
     m.def("optics_detect", &detect<double>, py::arg("fields"), py::arg("regions"),
           "Integrated intensity over rectangular regions (y0, x0, h, w): (batch, n_regions).");

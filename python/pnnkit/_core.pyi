@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['BoundManagement', 'CrossbarIOParams', 'CrossbarTileSplit', 'DeviceParams', 'DiffractiveStack128', 'DiffractiveStack64', 'DiodeNetwork', 'MziNonideality', 'NoiseManagement', 'PCMParams', 'PulsedTile', 'ResistorNetwork', 'StepModel', 'compiled_substrates', 'crossbar_kernel_isa', 'crossbar_read', 'crossbar_set_kernel_isa', 'eo_activation', 'eo_activation_vjp', 'get_num_threads', 'has_openmp', 'hopfield_energy', 'hopfield_param_grad', 'hopfield_relax', 'mzi_coupler_angles', 'mzi_decompose', 'mzi_effective_phases', 'mzi_forward', 'mzi_geometry', 'mzi_insitu_gradient', 'mzi_vjp', 'normal_from_bits', 'optics_band_limit_frequency', 'optics_detect', 'optics_detect_vjp', 'optics_detector_noise', 'optics_propagate', 'optics_transfer_function', 'pcm_drift', 'pcm_program', 'philox4x32', 'philox_normal', 'philox_uniform', 'pulse_kernel_exp', 'pulse_kernel_isa', 'set_num_threads']
+__all__: list[str] = ['BoundManagement', 'CrossbarIOParams', 'CrossbarTileSplit', 'DeviceParams', 'DiffractiveStack128', 'DiffractiveStack64', 'DiodeNetwork', 'MziNonideality', 'NoiseManagement', 'PCMParams', 'PulsedTile', 'ResistorNetwork', 'StepModel', 'compiled_substrates', 'crossbar_kernel_isa', 'crossbar_read', 'crossbar_set_kernel_isa', 'eo_activation', 'eo_activation_vjp', 'get_num_threads', 'has_openmp', 'hopfield_energy', 'hopfield_param_grad', 'hopfield_relax', 'mzi_coupler_angles', 'mzi_decompose', 'mzi_effective_phases', 'mzi_forward', 'mzi_geometry', 'mzi_insitu_gradient', 'mzi_vjp', 'normal_from_bits', 'optics_band_limit_frequency', 'optics_detect', 'optics_detect_vjp', 'optics_detector_noise', 'optics_kernel_isa', 'optics_kernel_isas', 'optics_phase_transmissions', 'optics_propagate', 'optics_set_kernel_isa', 'optics_transfer_function', 'pcm_drift', 'pcm_program', 'philox4x32', 'philox_normal', 'philox_uniform', 'pulse_kernel_exp', 'pulse_kernel_isa', 'set_num_threads']
 class NoiseManagement:
     """
     Input scaling before the DAC.
@@ -774,6 +774,18 @@ def optics_detector_noise(signals: typing.Annotated[numpy.typing.ArrayLike, nump
     """
     Camera noise: S + read_std*n1 + sqrt(shot_factor*max(S,0))*n2, Philox-seeded at (seed, counter+i).
     """
+def optics_kernel_isa() -> str:
+    """
+    SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' (PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).
+    """
+def optics_kernel_isas() -> list[str]:
+    """
+    The kernel copies this CPU and build can run.
+    """
+def optics_phase_transmissions(phase: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], scales: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], complex128: bool = False) -> numpy.ndarray:
+    """
+    Phase-mask transmissions exp(i * scales[w] * phase[l]): phase (L, ny, nx) rad, scales (W,) -> (L, W, ny, nx) complex64 (complex128 if asked); the angle and cos/sin in double precision.
+    """
 @typing.overload
 def optics_propagate(fields: typing.Annotated[numpy.typing.ArrayLike, numpy.complex64], H: typing.Annotated[numpy.typing.ArrayLike, numpy.complex64], adjoint: bool = False) -> numpy.typing.NDArray[numpy.complex64]:
     ...
@@ -781,6 +793,10 @@ def optics_propagate(fields: typing.Annotated[numpy.typing.ArrayLike, numpy.comp
 def optics_propagate(fields: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], H: typing.Annotated[numpy.typing.ArrayLike, numpy.complex128], adjoint: bool = False) -> numpy.typing.NDArray[numpy.complex128]:
     """
     Batched angular-spectrum step: crop(IFFT2(H[b % n_h] * FFT2(pad(fields[b])))); conj(H) if adjoint.
+    """
+def optics_set_kernel_isa(isa: str) -> None:
+    """
+    Force the propagation/stack kernels' copy: 'auto', 'generic', 'avx2' or 'avx512' (ValueError if this CPU or build lacks it). Not thread-safe against calls running in other threads.
     """
 def optics_transfer_function(py: typing.SupportsInt | typing.SupportsIndex, px: typing.SupportsInt | typing.SupportsIndex, pitch_y_m: typing.SupportsFloat | typing.SupportsIndex, pitch_x_m: typing.SupportsFloat | typing.SupportsIndex, wavelength_m: typing.SupportsFloat | typing.SupportsIndex, distance_m: typing.SupportsFloat | typing.SupportsIndex, method: str = 'asm', band_limit: bool = True, evanescent: str = 'decay') -> numpy.typing.NDArray[numpy.complex128]:
     """
