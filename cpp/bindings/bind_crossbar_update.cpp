@@ -165,7 +165,7 @@ void register_crossbar_update(py::module_& m) {
             "Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, "
             "1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random "
             "numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'. precision: 'float64' or "
-            "'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, Box-Muller normals).")
+            "'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, quantile normals).")
         .def(
             "apply_pulses",
             [](PulsedTile& t, const carray<std::int32_t>& counts) {
@@ -227,18 +227,15 @@ void register_crossbar_update(py::module_& m) {
         py::arg("x"), py::arg("kernel") = "auto", "The row kernels' polynomial exp (for its accuracy test).");
     m.def(
         "pulse_kernel_normals_f32",
-        [](const carray<std::uint32_t>& w1, const carray<std::uint32_t>& w2, const std::string& kernel) {
-            pnnkit_py::require_ndim(w1, 1, "w1");
-            pnnkit_py::require_ndim(w2, 1, "w2");
-            pnnkit_py::require_dim(w2, 0, w1.shape(0), "w2");
+        [](const carray<std::uint32_t>& words, const std::string& kernel) {
+            pnnkit_py::require_ndim(words, 1, "words");
             const auto k = kernel_of(kernel);
             if (k == pnnkit::crossbar::UpdateKernel::Reference)
                 throw std::invalid_argument("kernel must name a row-kernel copy (auto, generic, avx2, avx512)");
-            py::array_t<float> z1(w1.shape(0)), z2(w1.shape(0));
-            pnnkit::crossbar::pulse_kernel_normals_f32(w1.data(), w2.data(), z1.mutable_data(), z2.mutable_data(),
-                                                       w1.shape(0), k);
-            return py::make_tuple(z1, z2);
+            py::array_t<float> z(words.shape(0));
+            pnnkit::crossbar::pulse_kernel_normals_f32(words.data(), z.mutable_data(), words.shape(0), k);
+            return z;
         },
-        py::arg("w1"), py::arg("w2"), py::arg("kernel") = "auto",
-        "The float32 kernels' Box-Muller normals (r cos, r sin) of word pairs (for the statistical tests).");
+        py::arg("words"), py::arg("kernel") = "auto",
+        "The float32 kernels' standard normals of 32-bit words, by their quantile (for the statistical tests).");
 }

@@ -30,9 +30,7 @@ std::int64_t constant_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_a
 std::int64_t per_pulse_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::per_pulse_row(a, i); }
 std::int64_t constant_f32_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::constant_row_f32(a, i); }
 std::int64_t per_pulse_f32_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::per_pulse_row_f32(a, i); }
-void normals_f32_avx2(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
-    isa_avx2::normals_f32(w1, w2, z1, z2, n);
-}
+void normals_f32_avx2(const std::uint32_t* w, float* z, std::int64_t n) { isa_avx2::normals_f32(w, z, n); }
 }  // namespace
 #pragma GCC diagnostic pop
 #pragma GCC pop_options

@@ -14,15 +14,17 @@
 //    xoshiro128++ stream, seeded from Philox (its four state words are the four words of Philox
 //    counter blk*32 + p%32). The result is still a pure function of (seed, call, sample, row,
 //    column, pulse index): it depends neither on threads nor on the SIMD width;
-//  * normals by Box-Muller without divisions in the hot path except one for the log (pulse
-//    pairs 2t and 2t+1 of a lane share one pair of words: r cos and r sin);
-//  * aggregated ConstantStep: lane j's normal from Philox counter blk*16 + (j mod 16) (words 0
-//    and 1; cos for j < 16, sin for j >= 16).
+//  * one word per pulse, turned into a normal by its quantile: a table of per-binade polynomials
+//    of the inverse normal CDF (pulsed_normal_poly.hpp), no rejection, no log or sqrt;
+//  * aggregated ConstantStep: lane j's normal from word j mod 16 (j < 16) or word 1 (j >= 16) of
+//    Philox counter blk*16 + j mod 16.
 // Values agree with the float64 kernels to float rounding when there is no cycle-to-cycle
 // noise; with noise they agree in distribution (the tests check both).
 #ifndef PNNKIT_PULSE_NS
 #error "define PNNKIT_PULSE_NS and include pulsed_kernel_impl.hpp before pulsed_kernel_f32_impl.hpp"
 #endif
+
+#include "pulsed_normal_poly.hpp"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -87,7 +89,7 @@ inline vf fclip(vf v, vf lo, vf hi) { return fmaxv(fminv(v, hi), lo); }
 // sqrt(x) for x >= 0 and 1 / d for d > 0 to float32 accuracy without the divider: the hardware
 // estimate (14 bits on AVX-512, 12 on AVX2) and one Newton step (about 23 bits), so the SIMD
 // copies agree with the generic one (exact sqrt and division) to a few float32 ulp. The divider
-// delivers one 16-lane result per ~10 cycles and sat on the Box-Muller path.
+// delivers one 16-lane result per ~10 cycles.
 inline vf fsqrt(vf x) {
 #if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     const vfm pos = x > 1e-30f;
@@ -99,21 +101,6 @@ inline vf fsqrt(vf x) {
 #endif
     y = y * (1.5f - (0.5f * xs) * y * y);
     return fsel(pos, xs * y, splatf(0.0f));
-#else
-    for (int t = 0; t < kF; ++t) x[t] = std::sqrt(x[t]);
-    return x;
-#endif
-}
-// sqrt(x) for x >= 1e-30 (no guard for zero).
-inline vf fsqrt_pos(vf x) {
-#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
-#if defined(PNNKIT_PULSE_AVX512)
-    vf y = reinterpret_cast<vf>(_mm512_rsqrt14_ps(reinterpret_cast<__m512>(x)));
-#else
-    vf y = reinterpret_cast<vf>(_mm256_rsqrt_ps(reinterpret_cast<__m256>(x)));
-#endif
-    const vf xy = x * y;
-    return xy * (1.5f - 0.5f * xy * y);
 #else
     for (int t = 0; t < kF; ++t) x[t] = std::sqrt(x[t]);
     return x;
@@ -148,10 +135,10 @@ inline vf fexp(vf x) {
     return p * reinterpret_cast<vf>(eb);
 }
 
-// -2 log(x) for normal positive float32 x (absolute error ~1e-7): x = m 2^e, m in
-// [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with s = (m-1)/(m+1), |s| <= 0.172, by its series to
-// s^9 (truncation < 1e-9). The factor -2 is folded into the last step (Box-Muller needs it).
-inline vf fm2log(vf x) {
+// log(x) for normal positive float32 x (absolute error ~1e-7): x = m 2^e, m in [sqrt(1/2),
+// sqrt(2)), log m = 2 atanh(s) with s = (m-1)/(m+1), |s| <= 0.172, by its series to s^9
+// (truncation < 1e-9). Used by the PowStep model.
+inline vf flog(vf x) {
 #if defined(PNNKIT_PULSE_AVX512)
     vf m = reinterpret_cast<vf>(_mm512_getmant_ps(reinterpret_cast<__m512>(x), _MM_MANT_NORM_1_2, _MM_MANT_SIGN_zero));
     vf e = reinterpret_cast<vf>(_mm512_getexp_ps(reinterpret_cast<__m512>(x)));
@@ -169,67 +156,94 @@ inline vf fm2log(vf x) {
     p = p * s2 + 1.0f / 5.0f;
     p = p * s2 + 1.0f / 3.0f;
     p = p * s2 + 1.0f;
-    return e * -1.386294364929199219f + (-4.0f * s) * p;
+    return e * 0.693147182464599609f + (2.0f * s) * p;
 }
 
-// log(x) for normal positive float32 x.
-inline vf flog(vf x) { return fm2log(x) * -0.5f; }
-
-// Two independent standard normals per lane from two words (Box-Muller), z1 = r cos(theta),
-// z2 = r sin(theta):
-//  * radius r = sqrt(-2 log u), u = (w1 >> 1) 2^-31 + 2^-32 in float32 ((w1 >> 1) through a
-//    signed conversion: exact below 2^24, round-to-nearest above, the same on every target),
-//    capped at 1 - 2^-24 so that r > 0 (r <= sqrt(64 ln 2) = 6.66: the tails reach 6.66 sigma);
-//  * angle theta = q pi/2 + (f - 1/2) pi/2 with the quadrant q = w2 >> 30 and f = (w2 mod 2^24)
-//    2^-24: uniform on the circle; sin and cos of |a| <= pi/4 by Taylor series (to a^9 and a^10,
-//    truncation < 2e-9), then the quarter turns by swapping and sign bits (no rounding).
-inline void normal_pair(vfu w1, vfu w2, vf& z1, vf& z2) {
-    vf u = __builtin_convertvector(reinterpret_cast<vfm>(w1 >> 1), vf) * 4.656612873077392578e-10f +
-           2.328306436538696289e-10f;
-    u = fminv(u, splatf(0.99999994039535522f));
-    const vf r = fsqrt_pos(fm2log(u));
-    const vf a = __builtin_convertvector(reinterpret_cast<vfm>(w2 & 0x00FFFFFFu), vf) * 9.362675707309822e-08f -
-                 0.78539816339744831f;  // (f - 1/2) pi/2
-    const vf a2 = a * a;
-    vf ps = splatf(1.0f / 362880.0f);
-    ps = ps * a2 - 1.0f / 5040.0f;
-    ps = ps * a2 + 1.0f / 120.0f;
-    ps = ps * a2 - 1.0f / 6.0f;
-    const vf sa = a + a * a2 * ps;
-    vf pc = splatf(-1.0f / 3628800.0f);
-    pc = pc * a2 + 1.0f / 40320.0f;
-    pc = pc * a2 - 1.0f / 720.0f;
-    pc = pc * a2 + 1.0f / 24.0f;
-    pc = pc * a2 - 0.5f;
-    const vf ca = pc * a2 + 1.0f;
-    // quarter turns: q odd swaps (cos, sin) -> (sin, cos); cos < 0 for q in {1, 2} (bit 30 xor
-    // bit 31), sin < 0 for q in {2, 3} (bit 31)
-    const vfm odd = reinterpret_cast<vfm>(w2 << 1) < 0;
-    const vf c0 = fsel(odd, sa, ca), s0 = fsel(odd, ca, sa);
-    const vfu csign = ((w2 << 1) ^ w2) & 0x80000000u, ssign = w2 & 0x80000000u;
-    z1 = r * reinterpret_cast<vf>(reinterpret_cast<vfu>(c0) ^ csign);
-    z2 = r * reinterpret_cast<vf>(reinterpret_cast<vfu>(s0) ^ ssign);
+// One lane's quantile polynomial (scalar; every binade 0..31).
+inline float quantile_poly(int k, float y) {
+    float z = kNormPoly[0][k];
+    for (int j = 1; j < kNormPolyTerms; ++j) z = z * y + kNormPoly[j][k];
+    return z;
 }
 
-// The Box-Muller normals of word arrays (n a multiple of kF is not required: the tail is
-// padded), exposed for the generator's statistical tests.
-inline void normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
+// A standard normal per lane from one word, by its quantile (no rejection, no log or sqrt):
+// bit 31 is the sign; t = ((w mod 2^31) + 1/2) 2^-32 in float32, capped below 1/2, is the tail
+// probability, uniform on (0, 1/2) (t >= 2^-33: the tails reach 6.34 sigma); its binade
+// k = -2 - floor(log2 t) in 0..31 picks a degree-6 polynomial in y = mantissa(t) - 1.5 that gives
+// z = -Phi^-1(t) to < 8e-7 (pulsed_normal_poly.hpp, generated by gen_normal_poly.py).
+// The SIMD copies look the coefficients of binades 0..15 up in registers (one permute per
+// coefficient); the lanes in binades 16..31 (t < 2^-17, |z| > 4.2: probability 1.5e-5 per lane)
+// are redone one at a time.
+// Integer constants of normal_quantile as vectors in memory: loaded by the load ports inside
+// the loop, where GCC would otherwise rebuild each one from a general register (mov + broadcast,
+// two ALU operations per constant and iteration).
+struct QuantileConsts {
+    std::uint32_t abs_mask[kF], exp_bias[kF], mant_mask[kF], one_bits[kF], sign_mask[kF];
+};
+alignas(64) inline constexpr QuantileConsts kQc = [] {
+    QuantileConsts c{};
+    for (int l = 0; l < kF; ++l) {
+        c.abs_mask[l] = 0x7FFFFFFFu;
+        c.exp_bias[l] = 125u;
+        c.mant_mask[l] = 0x007FFFFFu;
+        c.one_bits[l] = 0x3F800000u;
+        c.sign_mask[l] = 0x80000000u;
+    }
+    return c;
+}();
+
+// The lanes of z in binades 16..31, recomputed one at a time from their words (rare: out of line).
+__attribute__((noinline, cold)) inline vf quantile_deep_lanes(vf z, vfu w) {
+    for (int l = 0; l < kF; ++l) {
+        float t = static_cast<float>(static_cast<std::int32_t>(w[l] & 0x7FFFFFFFu)) * 2.3283064365386963e-10f +
+                  1.1641532182693481e-10f;
+        t = t < 0.49999997f ? t : 0.49999997f;
+        std::uint32_t tb;
+        __builtin_memcpy(&tb, &t, 4);
+        const int k = static_cast<int>(125u - (tb >> 23));
+        if (k < 16) continue;
+        const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
+        float m;
+        __builtin_memcpy(&m, &mb, 4);
+        z[l] = quantile_poly(k, m - 1.5f);
+    }
+    return z;
+}
+
+inline vf normal_quantile(vfu w) {
+    vf t = __builtin_convertvector(reinterpret_cast<vfm>(w & loadu(kQc.abs_mask)), vf) * 2.3283064365386963e-10f +
+           1.1641532182693481e-10f;
+    t = fminv(t, splatf(0.49999997f));
+    const vfu tb = reinterpret_cast<vfu>(t);
+    const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
+    const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
+#if defined(PNNKIT_PULSE_AVX512)
+    const __m512i ki = reinterpret_cast<__m512i>(k);
+    vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly[0])));
+    for (int j = 1; j < kNormPolyTerms; ++j)
+        z = z * y + reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly[j])));
+    // binades 16..31: the permute used k mod 16; those lanes are redone (|z| > 4.2, rare)
+    if (__builtin_expect(_mm512_cmpgt_epi32_mask(ki, _mm512_set1_epi32(15)) != 0, 0)) z = quantile_deep_lanes(z, w);
+#elif defined(PNNKIT_PULSE_AVX2)
+    vf z = reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly[0], reinterpret_cast<__m256i>(k), 4));
+    for (int j = 1; j < kNormPolyTerms; ++j)
+        z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly[j], reinterpret_cast<__m256i>(k), 4));
+#else
+    vf z;
+    for (int l = 0; l < kF; ++l) z[l] = quantile_poly(k[l], y[l]);
+#endif
+    return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (w & loadu(kQc.sign_mask)));
+}
+
+// The quantile normals of a word array, exposed for the generator's statistical tests.
+inline void normals_f32(const std::uint32_t* w, float* z, std::int64_t n) {
     for (std::int64_t o = 0; o < n; o += kF) {
-        std::uint32_t a[kF] = {}, b[kF] = {};
-        float c[kF], s[kF];
+        std::uint32_t a[kF] = {};
+        float c[kF];
         const std::int64_t len = n - o < kF ? n - o : kF;
-        for (std::int64_t t = 0; t < len; ++t) {
-            a[t] = w1[o + t];
-            b[t] = w2[o + t];
-        }
-        vf zc, zs;
-        normal_pair(loadu(a), loadu(b), zc, zs);
-        storef(c, zc);
-        storef(s, zs);
-        for (std::int64_t t = 0; t < len; ++t) {
-            z1[o + t] = c[t];
-            z2[o + t] = s[t];
-        }
+        for (std::int64_t t = 0; t < len; ++t) a[t] = w[o + t];
+        storef(c, normal_quantile(loadu(a)));
+        for (std::int64_t t = 0; t < len; ++t) z[o + t] = c[t];
     }
 }
 
@@ -320,8 +334,7 @@ inline std::int64_t constant_row_f32(const PulseRowArgs& a, std::int64_t i) {
         if (stdc > 0.0f) {
             std::uint32_t buf[64];
             philox16(a.seed, a.stream, blkid * 16u, buf, 2);
-            constexpr int kHalf = kFG / 2;  // groups per 16 lanes
-            for (int h = 0; h < kHalf; ++h) normal_pair(loadu(buf + kF * h), loadu(buf + 16 + kF * h), z[h], z[h + kHalf]);
+            for (int g = 0; g < kFG; ++g) z[g] = normal_quantile(loadu(buf + kF * g));
         } else {
             for (int g = 0; g < kFG; ++g) z[g] = splatf(0.0f);
         }
@@ -463,12 +476,12 @@ inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
 // ExpStep with the exponential carried along the pulse train: E = exp(p1 w + p3) is evaluated
 // once per lane and chunk, then after each step w -> w + d updated as E exp(p1 d), exp(x) for
 // the small |x| = |p1 d| by its Taylor series to x^4. Used only when every lane's largest
-// possible |p1 d| (step scale * (1 + 6.67 std), 6.67 = the largest Box-Muller radius) is at
+// possible |p1 d| (step scale * (1 + 6.4 std), 6.4 > the largest |z| of normal_quantile) is at
 // most 0.05: the truncation (< 3e-9 relative per step) is then below float32 rounding, and so
 // is the drift over a train of at most 32 steps (~32 roundings of E, < 2e-6 relative in the
 // step size, i.e. < 2e-9 of a 0.001 step). Otherwise the full exp runs every pulse.
 inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
-    const float lim = 0.05f / (1.0f + 6.67f * stdc);
+    const float lim = 0.05f / (1.0f + 6.4f * stdc);
     for (int l = 0; l < kF * ngroups; ++l)
         if (std::fabs(c.p1[l] * c.sdir[l]) > lim) return false;
     return true;
@@ -526,11 +539,12 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         c.dir[l] = 0.0f;
     }
     vf n[kChunkGroups];
-    float nmaxg[kChunkGroups], tot = 0.0f;
+    float nmaxg[kChunkGroups], tot = 0.0f, nmax_chunk = 0.0f;
     int act[kChunkGroups], nact = 0;
     for (int g = 0; g < ngroups; ++g) {
         n[g] = countsf(c.xw + kF * g, dword);
         nmaxg[g] = hmaxf(n[g]);
+        nmax_chunk = nmaxg[g] > nmax_chunk ? nmaxg[g] : nmax_chunk;
         tot += hsumf(n[g]);
         if (nmaxg[g] > 0.0f) act[nact++] = g;
     }
@@ -541,13 +555,12 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     const float stdc = static_cast<float>(a.std_c2c);
     const bool noisy = stdc > 0.0f;
     // The noise of every pulse, drawn before the pulse loop (a throughput-bound pass that keeps
-    // the long Box-Muller latency off the weights' dependency chains): per (pulse s, group g)
+    // the normals' latency off the weights' dependency chains): per (pulse s, group g)
     // the factor sdir (1 + std z) of the multiplicative noise, or sdir std z of the additive one.
     alignas(64) float qbuf[kLanes * kChunkLanes];
     if (noisy) {
-        // pass 1: the words of every lane's stream (pulse pair t of group g at slot t*kChunkGroups + g)
-        alignas(64) std::uint32_t w1buf[kLanes / 2 * kChunkLanes], w2buf[kLanes / 2 * kChunkLanes];
-        int npairs = 0;
+        // pass 1: the words of every lane's stream (pulse s of group g at slot s*kChunkGroups + g)
+        alignas(64) std::uint32_t wbuf[kLanes * kChunkLanes];
         for (int q = 0; q < nb; ++q) {
             std::uint32_t buf[2][64];
             const std::uint64_t ctr = (blkid0 + static_cast<std::uint64_t>(q)) * 32u;
@@ -555,8 +568,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
             philox16(a.seed, a.stream, ctr + 16u, buf[1], 2);
             for (int h = 0; h < kLanes / kF; ++h) {
                 const int g = q * (kLanes / kF) + h;
-                const int np = (static_cast<int>(nmaxg[g]) + 1) / 2;
-                npairs = np > npairs ? np : npairs;
+                const int np = static_cast<int>(nmaxg[g]);
                 if (np == 0) continue;
                 const std::uint32_t* bb = buf[(kF * h) / 16] + (kF * h) % 16;
                 Xoshiro x;
@@ -567,25 +579,20 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
                 // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
                 x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
                 for (int t = 0; t < np; ++t) {
-                    const vfu w1 = next_words(x);
-                    const vfu w2 = next_words(x);
-                    __builtin_memcpy(w1buf + (t * kChunkGroups + g) * kF, &w1, sizeof w1);
-                    __builtin_memcpy(w2buf + (t * kChunkGroups + g) * kF, &w2, sizeof w2);
+                    const vfu wd = next_words(x);
+                    __builtin_memcpy(wbuf + (t * kChunkGroups + g) * kF, &wd, sizeof wd);
                 }
             }
         }
-        // pass 2: the normals and noise factors, slot by slot (independent iterations: the long
-        // Box-Muller latency overlaps across slots instead of stalling one group's stream)
-        for (int t = 0; t < npairs; ++t) {
+        // pass 2: the normals and noise factors, slot by slot (independent iterations)
+        const int smax = static_cast<int>(nmax_chunk);
+        for (int t = 0; t < smax; ++t) {
             for (int g = 0; g < ngroups; ++g) {
-                if (static_cast<float>(2 * t) >= nmaxg[g]) continue;
+                if (static_cast<float>(t) >= nmaxg[g]) continue;
                 const int slot = (t * kChunkGroups + g) * kF;
-                vf z1, z2;
-                normal_pair(loadu(w1buf + slot), loadu(w2buf + slot), z1, z2);
+                const vf z = normal_quantile(loadu(wbuf + slot));
                 const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
-                float* q0 = qbuf + (2 * t * kChunkGroups + g) * kF;
-                storef(q0, Additive ? sstd * z1 : sstd * z1 + sdir);
-                storef(q0 + kChunkGroups * kF, Additive ? sstd * z2 : sstd * z2 + sdir);
+                storef(qbuf + slot, Additive ? sstd * z : sstd * z + sdir);
             }
         }
     }

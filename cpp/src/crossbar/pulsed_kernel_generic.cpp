@@ -22,9 +22,7 @@ std::int64_t constant_generic(const PulseRowArgs& a, std::int64_t i) { return is
 std::int64_t per_pulse_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row(a, i); }
 std::int64_t constant_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::constant_row_f32(a, i); }
 std::int64_t per_pulse_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row_f32(a, i); }
-void normals_f32_generic(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n) {
-    isa_generic::normals_f32(w1, w2, z1, z2, n);
-}
+void normals_f32_generic(const std::uint32_t* w, float* z, std::int64_t n) { isa_generic::normals_f32(w, z, n); }
 
 bool cpu_has(const char* isa) {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)

@@ -64,11 +64,11 @@ struct PulseKernels {
     double (*exp)(double);     // the kernels' exp (exposed for the accuracy test)
     const char* isa;
     // float32 copies (pulsed_kernel_f32_impl.hpp: xoshiro128++ streams seeded by Philox,
-    // Box-Muller normals)
+    // normals by their quantile)
     PulseRowFn constant_row_f32;
     PulseRowFn per_pulse_row_f32;
-    // the float32 kernels' Box-Muller normals of word pairs (exposed for the statistical tests)
-    void (*normals_f32)(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2, std::int64_t n);
+    // the float32 kernels' normals of words (exposed for the statistical tests)
+    void (*normals_f32)(const std::uint32_t* w, float* z, std::int64_t n);
 };
 
 // The kernels for the best instruction set of this CPU (avx512, avx2 or generic).

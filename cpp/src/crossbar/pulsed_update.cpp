@@ -64,9 +64,8 @@ const char* pulse_kernel_isa() { return detail::pulse_kernels().isa; }
 
 double pulse_kernel_exp(double x, UpdateKernel k) { return kernels_for(k).exp(x); }
 
-void pulse_kernel_normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2,
-                              std::int64_t n, UpdateKernel k) {
-    kernels_for(k).normals_f32(w1, w2, z1, z2, n);
+void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k) {
+    kernels_for(k).normals_f32(w, z, n);
 }
 
 void UpdateParams::validate() const {

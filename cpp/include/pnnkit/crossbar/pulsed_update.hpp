@@ -43,8 +43,8 @@ enum class UpdateKernel : int { Auto = 0, Reference = 1, Generic = 2, Avx2 = 3, 
 
 // Arithmetic of the stochastic pulse kernels. Float64: Philox + inverse-CDF normals, float64
 // weights (the scalar reference exists for it). Float32: the same pulses and device steps in
-// float32 lanes, per-lane xoshiro128++ streams seeded by Philox and Box-Muller normals (as
-// aihwkit, which computes in float32); several times faster for weight-dependent devices.
+// float32 lanes, per-lane xoshiro128++ streams seeded by Philox and normals by a polynomial
+// quantile (as aihwkit, which computes in float32); several times faster for weight-dependent devices.
 // Equal to Float64 to float rounding without cycle-to-cycle noise, equal in distribution with it.
 enum class UpdatePrecision : int { Float64 = 0, Float32 = 1 };
 
@@ -123,10 +123,9 @@ const char* pulse_kernel_isa();
 // The row kernels' branch-free exp, of the given copy (for the accuracy test); throws when
 // that copy is not available here.
 double pulse_kernel_exp(double x, UpdateKernel k);
-// The float32 kernels' Box-Muller normals z1 (r cos), z2 (r sin) of word pairs (w1[q], w2[q]),
-// of the given copy (for the statistical tests).
-void pulse_kernel_normals_f32(const std::uint32_t* w1, const std::uint32_t* w2, float* z1, float* z2,
-                              std::int64_t n, UpdateKernel k);
+// The float32 kernels' standard normals of words (by their quantile), of the given copy (for
+// the statistical tests).
+void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k);
 
 }  // namespace crossbar
 }  // namespace pnnkit
