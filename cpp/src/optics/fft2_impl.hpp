@@ -239,10 +239,45 @@ class Fft2 {
     // out (ny x nx) = crop(IFFT2(Hp .* FFT2(pad(t .* in)))); Hp from pack_h. t may be null
     // (no mask). in and out may alias.
     void propagate(const cT* in, const cT* t, PackedH Hp, cT* out, std::size_t ny, std::size_t nx, Work& w) const {
+        Work* ws[1] = {&w};
+        propagate_n(1, &in, &t, Hp, &out, ny, nx, ws);
+    }
+
+    // The same step for ns samples with the same H, each with its own Work: the column pass
+    // visits each block of H once for all of them (the later samples find it in cache), which
+    // divides the H traffic by ns. Results are those of ns separate propagate calls.
+    void propagate_n(std::size_t ns, const cT* const* in, const cT* const* t, PackedH Hp, cT* const* out,
+                     std::size_t ny, std::size_t nx, Work* const* w) const {
+        for (std::size_t s = 0; s < ns; ++s) rows_forward(in[s], t[s], ny, nx, *w[s]);
+        // 2) columns, in place per block: rows >= ny are zero padding; forward FFT along y,
+        //    multiply by H, inverse FFT.
+        const std::size_t half = Hp.mirror ? py_ / 2 + 1 : py_;
+        for (std::size_t xb = 0; xb < nb_; ++xb) {
+            const cV* h = Hp.h + xb * ps_;
+#if defined(__GNUC__)
+            // H streams from L3 (a plane per layer, too many for L2): request this block's rows
+            // now, so they arrive during the forward column FFT instead of stalling the multiply.
+            const char* hb = reinterpret_cast<const char*>(h);
+            for (std::size_t off = 0; off < half * sizeof(cV); off += 64) __builtin_prefetch(hb + off, 0, 2);
+#endif
+            for (std::size_t s = 0; s < ns; ++s) {
+                cV* c = w[s]->blk.data() + xb * ps_;
+                for (std::size_t y = ny; y < py_; ++y) c[y] = cV(V{}, V{});
+                plan_y_->exec(c, T(1), true);
+                for (std::size_t y = 0; y < half; ++y) cmul(c[y], h[y]);
+                for (std::size_t y = half; y < py_; ++y) cmul(c[y], h[py_ - y]);
+                plan_y_->exec(c, T(1), false);
+            }
+        }
+        for (std::size_t s = 0; s < ns; ++s) rows_inverse(*w[s], ny, nx, out[s]);
+    }
+
+   private:
+    // 1) rows 0..ny-1 (NV at a time, one per lane): load (masked) input, zero-pad in x, forward
+    //    FFT along x, transpose into the column blocks.
+    void rows_forward(const cT* in, const cT* t, std::size_t ny, std::size_t nx, Work& w) const {
         cV* blk = w.blk.data();
         cV* b = w.rows.data();
-        // 1) rows 0..ny-1 (NV at a time, one per lane): load (masked) input, zero-pad in x,
-        //    forward FFT along x, transpose into the column blocks.
         for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
             const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
             if (!load_rows(in + r0 * nx, t ? t + r0 * nx : nullptr, nx, nr, b)) {
@@ -256,26 +291,13 @@ class Fft2 {
             plan_x_->exec(b, T(1), true);
             for (std::size_t xb = 0; xb < nb_; ++xb) rows_to_block(b + xb * NV, blk + xb * ps_ + r0);
         }
-        // 2) columns, in place per block: rows >= ny are zero padding; forward FFT along y,
-        //    multiply by H, inverse FFT.
-        for (std::size_t xb = 0; xb < nb_; ++xb) {
-            cV* c = blk + xb * ps_;
-            for (std::size_t y = ny; y < py_; ++y) c[y] = cV(V{}, V{});
-            const cV* h = Hp.h + xb * ps_;
-            const std::size_t half = Hp.mirror ? py_ / 2 + 1 : py_;
-#if defined(__GNUC__)
-            // H streams from L3 (a plane per layer, too many for L2): request this block's rows
-            // now, so they arrive during the forward column FFT instead of stalling the multiply.
-            const char* hb = reinterpret_cast<const char*>(h);
-            for (std::size_t off = 0; off < half * sizeof(cV); off += 64) __builtin_prefetch(hb + off, 0, 2);
-#endif
-            plan_y_->exec(c, T(1), true);
-            for (std::size_t y = 0; y < half; ++y) cmul(c[y], h[y]);
-            for (std::size_t y = half; y < py_; ++y) cmul(c[y], h[py_ - y]);
-            plan_y_->exec(c, T(1), false);
-        }
-        // 3) rows 0..ny-1: back to row lanes, inverse FFT along x with the 1/(py*px)
-        //    normalisation, crop to nx.
+    }
+
+    // 3) rows 0..ny-1: back to row lanes, inverse FFT along x with the 1/(py*px) normalisation,
+    //    crop to nx.
+    void rows_inverse(Work& w, std::size_t ny, std::size_t nx, cT* out) const {
+        cV* blk = w.blk.data();
+        cV* b = w.rows.data();
         const T fct = T(1) / (static_cast<T>(py_) * static_cast<T>(px_));
         for (std::size_t r0 = 0; r0 < ny; r0 += NV) {
             const std::size_t nr = (ny - r0 < NV) ? ny - r0 : NV;
@@ -285,7 +307,6 @@ class Fft2 {
         }
     }
 
-   private:
     static inline void cmul(cV& c, const cV& h) {
         const V ar = c.r, ai = c.i;
         c.r = ar * h.r - ai * h.i;

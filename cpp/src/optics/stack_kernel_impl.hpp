@@ -118,20 +118,37 @@ void stack_forward(const detail::StackGeom<T>& g, const std::complex<T>* x, std:
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
     std::unique_ptr<PackedPlanes<T>> local;
     const auto& Hs = cached_planes(g, fft, false, n_threads, local);
+    // Two samples at a time through each step when they share H (one wavelength): see
+    // Fft2::propagate_n. Pairs are fixed by the sample index, not by the thread.
+    const std::int64_t G = W == 1 ? 2 : 1, n_groups = (batch + G - 1) / G;
 #pragma omp parallel num_threads(n_threads)
     {
-        auto work = fft.make_work();
+        typename Fft2<T>::Work works[2] = {fft.make_work(), G > 1 ? fft.make_work() : typename Fft2<T>::Work{}};
+        typename Fft2<T>::Work* wp[2] = {&works[0], &works[1]};
 #pragma omp for schedule(static)
-        for (std::int64_t b = 0; b < batch; ++b) {
-            const std::int64_t w = b % W;
+        for (std::int64_t gi = 0; gi < n_groups; ++gi) {
+            const std::int64_t b0 = gi * G, ns = std::min(G, batch - b0), w = b0 % W;
             // Each step writes straight into the next stored field (no copies); without storage
             // the stack runs in place in `out`.
-            cT* u_l = fields ? fields + b * L * plane : out + b * plane;
-            fft.propagate(x + b * plane, nullptr, Hs[0 * W + w], L > 0 ? u_l : out + b * plane, ny, nx, work);
+            const cT* in[2] = {nullptr, nullptr};
+            const cT* tl[2] = {nullptr, nullptr};
+            cT* u[2] = {nullptr, nullptr};
+            cT* dst[2] = {nullptr, nullptr};
+            for (std::int64_t s = 0; s < ns; ++s) {
+                const std::int64_t b = b0 + s;
+                in[s] = x + b * plane;
+                u[s] = fields ? fields + b * L * plane : out + b * plane;
+                dst[s] = L > 0 ? u[s] : out + b * plane;
+            }
+            fft.propagate_n(static_cast<std::size_t>(ns), in, tl, Hs[0 * W + w], dst, ny, nx, wp);
             for (std::int64_t l = 0; l < L; ++l) {
-                cT* next = (fields && l + 1 < L) ? u_l + plane : out + b * plane;
-                fft.propagate(u_l, t + (l * W + w) * plane, Hs[(l + 1) * W + w], next, ny, nx, work);
-                u_l = next;
+                for (std::int64_t s = 0; s < ns; ++s) {
+                    in[s] = u[s];
+                    tl[s] = t + (l * W + w) * plane;
+                    dst[s] = (fields && l + 1 < L) ? u[s] + plane : out + (b0 + s) * plane;
+                }
+                fft.propagate_n(static_cast<std::size_t>(ns), in, tl, Hs[(l + 1) * W + w], dst, ny, nx, wp);
+                for (std::int64_t s = 0; s < ns; ++s) u[s] = dst[s];
             }
         }
     }
@@ -148,30 +165,44 @@ void stack_backward(const detail::StackGeom<T>& g, const std::complex<T>* grad_o
     const std::size_t ny = static_cast<std::size_t>(g.ny), nx = static_cast<std::size_t>(g.nx);
     std::unique_ptr<PackedPlanes<T>> local;
     const auto& Hs = cached_planes(g, fft, true, n_threads, local);
+    const std::int64_t G = W == 1 ? 2 : 1;  // samples per propagate_n call, as in stack_forward
 #pragma omp parallel num_threads(n_threads)
     {
-        auto work = fft.make_work();
-        std::vector<cT> cur(static_cast<std::size_t>(plane));
+        typename Fft2<T>::Work works[2] = {fft.make_work(), G > 1 ? fft.make_work() : typename Fft2<T>::Work{}};
+        typename Fft2<T>::Work* wp[2] = {&works[0], &works[1]};
+        std::vector<cT> cur(static_cast<std::size_t>(G * plane));
         std::vector<char> seen(static_cast<std::size_t>(W));
 #pragma omp for schedule(static)
         for (std::int64_t c = 0; c < n_chunks; ++c) {
             const std::int64_t b0 = c * batch / n_chunks, b1 = (c + 1) * batch / n_chunks;
             cT* a = acc + c * tsize;
             std::fill(seen.begin(), seen.end(), 0);
-            for (std::int64_t b = b0; b < b1; ++b) {
-                const std::int64_t w = b % W;
+            for (std::int64_t bg = b0; bg < b1; bg += G) {
+                const std::int64_t ns = std::min(G, b1 - bg), w = bg % W;
                 // The chunk's first sample of wavelength w writes the accumulator, later ones add
-                // (no zero fill of n_chunks gradient-sized buffers).
+                // (no zero fill of n_chunks gradient-sized buffers). Within a group, sample s
+                // adds after sample s - 1: the same order as one sample at a time.
                 const bool first = !seen[static_cast<std::size_t>(w)];
                 seen[static_cast<std::size_t>(w)] = 1;
-                const cT* src = grad_out + b * plane;
-                for (std::int64_t l = L - 1; l >= 0; --l) {
-                    fft.propagate(src, nullptr, Hs[(l + 1) * W + w], cur.data(), ny, nx, work);
-                    src = cur.data();
-                    mask_vjp(cur.data(), fields + (b * L + l) * plane, t + (l * W + w) * plane,
-                             a + (l * W + w) * plane, plane, first);
+                const cT* src[2] = {nullptr, nullptr};
+                const cT* none[2] = {nullptr, nullptr};
+                cT* dst[2] = {nullptr, nullptr};
+                for (std::int64_t s = 0; s < ns; ++s) {
+                    src[s] = grad_out + (bg + s) * plane;
+                    dst[s] = cur.data() + s * plane;
                 }
-                if (grad_x) fft.propagate(src, nullptr, Hs[0 * W + w], grad_x + b * plane, ny, nx, work);
+                for (std::int64_t l = L - 1; l >= 0; --l) {
+                    fft.propagate_n(static_cast<std::size_t>(ns), src, none, Hs[(l + 1) * W + w], dst, ny, nx, wp);
+                    for (std::int64_t s = 0; s < ns; ++s) {
+                        src[s] = dst[s];
+                        mask_vjp(dst[s], fields + ((bg + s) * L + l) * plane, t + (l * W + w) * plane,
+                                 a + (l * W + w) * plane, plane, first && s == 0);
+                    }
+                }
+                if (grad_x) {
+                    cT* gx[2] = {grad_x + bg * plane, grad_x + (bg + 1) * plane};
+                    fft.propagate_n(static_cast<std::size_t>(ns), src, none, Hs[0 * W + w], gx, ny, nx, wp);
+                }
             }
             for (std::int64_t w = 0; w < W; ++w)  // wavelengths this chunk never saw contribute zero
                 if (!seen[static_cast<std::size_t>(w)])
