@@ -35,6 +35,7 @@ import time
 import numpy as np
 import pnnkit
 from pnnkit import nn
+from pnnkit.crossbar.pulsed import PulseConfig
 from pnnkit.datasets import DataSplit, load_mnist_split
 from pnnkit.jobs.crossbar_pulsed import make_cell_factory
 from pnnkit.training.analog_sgd import AnalogOptimizer, analog_mlp
@@ -64,7 +65,7 @@ def run_one(spec: str, data: DataSplit, x_val: np.ndarray, y_val: np.ndarray, ar
                                     gamma=args.gamma, max_pulses=args.max_pulses, chop_prob=args.chop_prob,
                                     zero_shift=args.zero_shift, refresh_every=args.refresh_every,
                                     refresh_noise=args.refresh_noise, periphery=args.periphery,
-                                    fast_lr=args.fast_lr)
+                                    fast_lr=args.fast_lr, pulse=PulseConfig(precision=args.pulse_precision))
         model = analog_mlp([n_in, args.hidden, data.n_classes], factory, seed=args.seed)
         opt = AnalogOptimizer(model, args.lr)
     val_curve: list[float] = []
@@ -108,6 +109,8 @@ def main() -> None:
     ap.add_argument("--periphery", action="store_true", help="reads through the full periphery model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pulse-precision", default="float64", choices=("float64", "float32"),
+                    help="arithmetic of the pulsed-update kernels (PulseConfig.precision)")
     ap.add_argument("--data-path", default=None)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
