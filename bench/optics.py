@@ -9,8 +9,12 @@
    (``--torch-batch``), against the pnnkit module (encode, fused stack, detectors, vjp) on that
    batch. torch runs on ``torch.set_num_threads(--threads)``, pnnkit on ``--threads`` OpenMP threads.
 
+4. ``--only isa``: the fused stack's forward + vjp (D2NN preset, ``--torch-batch`` samples, no input
+   gradient) in each SIMD copy of the kernels this CPU runs (generic, avx2, avx512), interleaved.
+
     python bench/optics.py --json optics.json
     python bench/optics.py --only torch --torch-repeat 3     # just the torchoptics comparison
+    python bench/optics.py --only isa --threads 1            # kernel copies side by side
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from typing import Any, Callable
 
 import numpy as np
@@ -100,6 +105,34 @@ def bench_d2nn(batch: int, repeat: int) -> dict[str, float]:
     return res
 
 
+def bench_isa(batch: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Stack forward (storing) + vjp without input gradient in each kernel copy, rounds interleaved."""
+    net = d2nn_lin2018()
+    stack, t = net._twin, net.twin_transmissions()
+    rng = np.random.default_rng(3)
+    x = net.encode(rng.uniform(0, 1, (batch, 784)).astype(np.float32))
+    g = (rng.normal(size=x.shape) + 1j * rng.normal(size=x.shape)).astype(np.complex64)
+    before = pnnkit._core.optics_kernel_isa()
+    isas = pnnkit._core.optics_kernel_isas()
+    wall: dict[str, list[float]] = {i: [] for i in isas}
+    cpu: dict[str, list[float]] = {i: [] for i in isas}
+    try:
+        for r in range(repeat + 1):
+            for isa in isas:
+                pnnkit._core.optics_set_kernel_isa(isa)  # repacks H: done before the clocks start
+                stack.forward(x[:1], t, False)
+                w0, c0 = time.perf_counter(), time.process_time()
+                stack.forward(x, t, True)
+                stack.backward(g, False)
+                if r > 0:  # round 0 warms up
+                    wall[isa].append(time.perf_counter() - w0)
+                    cpu[isa].append(time.process_time() - c0)
+    finally:
+        pnnkit._core.optics_set_kernel_isa(before)
+    return {i: {"wall_median_s": float(np.median(wall[i])), "wall_min_s": min(wall[i]),
+                "cpu_median_s": float(np.median(cpu[i])), "cpu_min_s": min(cpu[i])} for i in isas}
+
+
 def bench_torchoptics(batch: int, repeat: int, threads: int) -> dict[str, Any] | None:
     try:
         import torch
@@ -153,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--skip-torch", action="store_true")
-    ap.add_argument("--only", choices=("step", "d2nn", "torch"), default=None, help="run one comparison only")
+    ap.add_argument("--only", choices=("step", "d2nn", "torch", "isa"), default=None,
+                    help="run one comparison only")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     pnnkit.set_num_threads(args.threads)
@@ -167,6 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         out["step"] = run_step(args)
     if args.only in (None, "d2nn"):
         out["d2nn"] = run_d2nn(args)
+    if args.only == "isa":
+        res = bench_isa(args.torch_batch, args.repeat)
+        for isa, r in res.items():
+            print(f"[isa {isa}] stack forward+vjp (no input grad) batch {args.torch_batch}: wall median "
+                  f"{r['wall_median_s']:.3f} s (min {r['wall_min_s']:.3f}), CPU median {r['cpu_median_s']:.3f} s "
+                  f"(min {r['cpu_min_s']:.3f})", flush=True)
+        out["isa"] = res
     if args.only == "torch" or (args.only is None and not args.skip_torch):
         to = bench_torchoptics(args.torch_batch, args.torch_repeat, args.threads)
         if to is None:
