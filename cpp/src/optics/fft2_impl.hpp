@@ -35,6 +35,15 @@
 #include <memory>
 #include <utility>
 
+// GCC's __builtin_shuffle for the lane shuffles; elsewhere (or with
+// -DPNNKIT_OPTICS_SCALAR_SHUFFLES, to test that path) scalar loops with the same results.
+#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(PNNKIT_OPTICS_SCALAR_SHUFFLES)
+#define PNNKIT_OPTICS_GCC_SHUFFLES 1
+#else
+#define PNNKIT_OPTICS_GCC_SHUFFLES 0
+#endif
+
 namespace pnnkit::optics::PNNKIT_OPTICS_NS {
 
 namespace pfd = pocketfft::detail;
@@ -57,7 +66,7 @@ struct Lanes {
 #endif
     using V = type;
 
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
     // Integer lanes of T's width: the shuffle mask type.
     using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
     typedef I M __attribute__((vector_size(sizeof(V))));
@@ -106,7 +115,7 @@ struct Lanes {
     }
 #endif
 
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
     // 8 x 8 in three rounds that stay inside 128-bit lanes until the last (unpack, pair
     // shuffle, lane-half swap): one instruction per shuffle on AVX/AVX2, where the generic
     // zips below cross lanes in every round (two instructions each).
@@ -136,7 +145,7 @@ struct Lanes {
     // round rotates the (row, column) bit string of every element's index by one bit, so after
     // log2(n) rounds row and column bits have swapped.
     static inline void transpose(V* a) {
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
         if constexpr (n == 8) {
             transpose8(a);
             return;
@@ -331,7 +340,7 @@ class Fft2 {
         std::size_t x = 0;
         bool nonzero = false;
         if constexpr (NV > 1) {
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
             typename L::M nz{};
 #endif
             // Whole NV-column tiles: per row, NV complex values as two vectors, split into real
@@ -352,7 +361,7 @@ class Fft2 {
                             im[j] = re[j] * ti + im[j] * tr;
                             re[j] = r;
                         }
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
                         nz |= (re[j] != V{}) | (im[j] != V{});
 #else
                         for (std::size_t k = 0; k < NV; ++k)
@@ -367,7 +376,7 @@ class Fft2 {
                 L::transpose(im);
                 for (std::size_t k = 0; k < NV; ++k) b[x + k] = cV(re[k], im[k]);
             }
-#if !defined(POCKETFFT_NO_VECTORS) && defined(__GNUC__) && !defined(__clang__)
+#if PNNKIT_OPTICS_GCC_SHUFFLES
             for (std::size_t k = 0; k < NV; ++k) nonzero = nonzero || nz[k] != 0;
 #endif
         }
