@@ -253,8 +253,8 @@ void register_optics(py::module_& m) {
     m.def("optics_band_limit_frequency", &po::band_limit_frequency, py::arg("wavelength_m"), py::arg("distance_m"),
           py::arg("n"), py::arg("pitch_m"), "Matsushima-Shimobaba band-limit frequency (cycles/m).");
     m.def("optics_kernel_isa", &po::optics_kernel_isa,
-          "SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' "
-          "(PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).");
+          "SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' (default: the widest "
+          "the CPU runs; PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).");
     m.def(
         "optics_set_kernel_isa", [](const std::string& isa) { po::set_optics_kernel_isa(isa); }, py::arg("isa"),
         "Force the propagation/stack kernels' copy: 'auto', 'generic', 'avx2' or 'avx512' (ValueError if this CPU "

@@ -776,7 +776,7 @@ def optics_detector_noise(signals: typing.Annotated[numpy.typing.ArrayLike, nump
     """
 def optics_kernel_isa() -> str:
     """
-    SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' (PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).
+    SIMD copy of the propagation/stack kernels in use: 'generic', 'avx2' or 'avx512' (default: the widest the CPU runs; PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up).
     """
 def optics_kernel_isas() -> list[str]:
     """

@@ -48,8 +48,9 @@ void propagate_batch(const std::complex<T>* fields, std::int64_t batch, std::int
                      const std::complex<T>* H, std::int64_t n_h, std::int64_t py, std::int64_t px, bool conj_h,
                      std::complex<T>* out, int n_threads);
 
-// SIMD copy of the propagation / stack kernels in use: "generic", "avx2" (AVX2+FMA, the default
-// where the CPU has it) or "avx512". PNNKIT_OPTICS_ISA=generic|avx2|avx512 chooses at start-up.
+// SIMD copy of the propagation / stack kernels in use: "generic", "avx2" (AVX2+FMA) or "avx512"
+// (AVX-512F); the default is the widest the CPU runs. PNNKIT_OPTICS_ISA=generic|avx2|avx512
+// chooses at start-up.
 const char* optics_kernel_isa();
 // Force a copy ("auto" = the default choice); throws if the CPU or build lacks it.
 void set_optics_kernel_isa(const std::string& isa);
