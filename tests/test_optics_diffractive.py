@@ -296,3 +296,12 @@ def test_phase_transmissions_kernel_matches_numpy(restore_threads: None) -> None
         _core.optics_phase_transmissions(ph[0], sc)
     with pytest.raises(ValueError, match="scales"):
         _core.optics_phase_transmissions(ph, sc[:, None])
+
+
+def test_input_power_is_the_encoded_field_power() -> None:
+    # The normalisation's input power comes from the image (k^2 copies per pixel per wavelength).
+    net = _net()
+    x = np.random.default_rng(9).uniform(0, 1, (3, 16))
+    field = net.encode(x).astype(np.complex128)
+    p_ref = (np.abs(field) ** 2).reshape(3, -1).sum(axis=1)
+    np.testing.assert_allclose(net._run(net._twin, net.twin_transmissions(), x, False)["p_in"], p_ref, rtol=1e-12)

@@ -348,7 +348,10 @@ class DiffractiveNetwork(PhysicalModule):
     def _run(self, stack: Any, t: np.ndarray, x: np.ndarray, store: bool) -> dict[str, Any]:
         batch = np.asarray(x).shape[0]
         field = self.encode(x)
-        p_in = (np.abs(field) ** 2).reshape(batch, -1).sum(axis=1).astype(np.float64)
+        # Input power sum |field|^2 from the image itself: each pixel is repeated k^2 times per
+        # wavelength (one pass over the small image instead of the padded complex field).
+        xf = np.asarray(x, dtype=np.float64).reshape(batch, -1)
+        p_in = np.einsum("bi,bi->b", xf, xf) * (self.input_upsample ** 2 * len(self.wavelengths_m))
         p_in = np.where(p_in > 0, p_in, 1.0)
         out = stack.forward(field, t, store)
         sig = _core.optics_detect(out, self.regions)
