@@ -123,13 +123,17 @@ def main() -> None:
     d = rng.standard_normal((args.batch, n))
     devices = {"constant": D.ConstantStepDevice(), "exp": D.ExpStepDevice()}
     results: dict[str, dict] = {}
-    for name in args.devices.split(","):
+    names = args.devices.split(",")
+    precisions = args.precisions.split(",")
+    # pnnkit (and numpy) first for every device, aihwkit after: aihwkit's OpenMP workers keep
+    # spinning after its update and would take the second core from pnnkit's 2-thread runs
+    for name in names:
         dev = devices[name]
-        precisions = args.precisions.split(",")
         row: dict[str, float] = {}
         for prec in precisions:
             tile = AnalogPulsedTile(n, n, dev, seed=1, pulse=PulseConfig(desired_bl=31, precision=prec))
             tag = "" if prec == "float64" else "f32_"
+            tile.update(x, d, args.lr)  # warm-up: first-call allocations (buffers, float32 device arrays)
             for nt in (int(t) for t in args.threads.split(",")):
                 pnnkit.set_num_threads(nt)
                 wall, cpu = timed(lambda: tile.update(x, d, args.lr), args.repeats)
@@ -147,6 +151,9 @@ def main() -> None:
                                                name), 1)
         row["numpy_wall_s"] = wall * args.batch / nb
         row["numpy_cpu_s"] = cpu * args.batch / nb
+        results[name] = row
+    for name in names:
+        row = results[name]
         aihw = aihwkit_update_s(name, n, x, d, args.lr, args.repeats)
         if aihw is not None:
             row["aihwkit_1t_wall_s"], row["aihwkit_1t_cpu_s"] = aihw
@@ -167,7 +174,6 @@ def main() -> None:
                 if aihw is not None:
                     print(f"  [{prec}] speed-up vs aihwkit 1.2 (wall), pnnkit 2 threads: {aihw[0] / two:8.1f}x")
                 print(f"  [{prec}] 2 threads vs 1 (wall): {row[f'pnnkit_{tag}1t_wall_s'] / two:8.2f}x")
-        results[name] = row
     pnnkit.set_num_threads(2)
     if args.json:
         with open(args.json, "w") as fh:

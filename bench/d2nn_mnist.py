@@ -89,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.load_twin:
         twin, _ = pnnkit_io.load(args.load_twin)
         out["loaded_twin"] = args.load_twin
+        twin.input_grad = False  # the images are data: no input gradient (saves the last adjoint step)
     else:
         twin = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, init_seed=args.seed)
+        twin.input_grad = False  # the images are data: no input gradient (saves the last adjoint step)
         t0 = time.perf_counter()
         opt = Adam(twin, lr=args.lr)
 
@@ -115,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     def fresh_chip():  # the same fabricated chip (seed), programmed with the in-silico phases
         c = d2nn_lin2018(gain=args.gain, pad=not args.no_pad, nonideal=nid, init_seed=args.seed)
         c.load_state_dict(twin.state_dict())
+        c.input_grad = False
         return c
 
     chip = fresh_chip()

@@ -72,9 +72,11 @@ def build_model(n_features: int, cfg: DiffractiveJobConfig, ideal_chip: bool = F
     side = int(round(math.sqrt(n_features)))
     if side * side != n_features:
         raise ValueError(f"the diffractive job needs square images, got {n_features} features")
-    return d2nn_lin2018(nonideal=cfg.nonideal(ideal_chip), input_shape=(side, side),
-                        input_upsample=max(1, 112 // side), gain=cfg.gain, differential=cfg.differential,
-                        pad=cfg.pad, dtype=np.dtype(cfg.dtype), init_seed=cfg.seed)
+    net = d2nn_lin2018(nonideal=cfg.nonideal(ideal_chip), input_shape=(side, side),
+                       input_upsample=max(1, 112 // side), gain=cfg.gain, differential=cfg.differential,
+                       pad=cfg.pad, dtype=np.dtype(cfg.dtype), init_seed=cfg.seed)
+    net.input_grad = False  # the network is the whole model: nothing upstream needs d loss / d image
+    return net
 
 
 def train(method: str, data: DataSplit, cfg: DiffractiveJobConfig, ideal_chip: bool = False,
