@@ -369,6 +369,10 @@ struct ChunkF {
     float sdir[kChunkLanes];  // dir * step scale (0: no step)
     float lo[kChunkLanes], hi[kChunkLanes];
     float p1[kChunkLanes], p2[kChunkLanes], p3[kChunkLanes];
+    // PiecewiseStep: the node tables in float32, zero-padded to 16 (vector lookups when both have
+    // at most 16 nodes)
+    alignas(64) float nodes_up[16], nodes_dn[16];
+    bool nodes_in_registers;
 };
 
 // The float32 device parameters of a chunk's lanes, gathered in the chunk's column order.
@@ -401,6 +405,13 @@ inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std
 
 template <int M>
 inline void prepare_lanes_f32(ChunkF& c, const DevF& dv, const PulseRowArgs& a, int ngroups) {
+    if constexpr (M == 5) {
+        c.nodes_in_registers = a.n_pw_up <= 16 && a.n_pw_down <= 16;
+        for (int q = 0; q < 16; ++q) {
+            c.nodes_up[q] = q < a.n_pw_up ? static_cast<float>(a.pw_up[q]) : 0.0f;
+            c.nodes_dn[q] = q < a.n_pw_down ? static_cast<float>(a.pw_down[q]) : 0.0f;
+        }
+    }
     for (int g = 0; g < ngroups; ++g) {
         const int o = kF * g;
         const vf dir = loadf(c.dir + o);
@@ -467,6 +478,34 @@ inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
         const vf at0 = fsel(gexp == 0.0f, splatf(1.0f), splatf(0.0f));
         return fsel(r > 0.0f, pw, at0);
     } else {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+        if (c.nodes_in_registers) {  // the scalar piecewise_factor, lane-parallel
+            const vf nn = loadf(c.p3 + o);
+            const vf t = fclip((w - loadf(c.lo + o)) * loadf(c.p1 + o), splatf(0.0f), fmaxv(nn - 1.0f, splatf(0.0f)));
+            vfm i0 = __builtin_convertvector(t, vfm);  // truncation: t >= 0
+            const vfm top = __builtin_convertvector(fmaxv(nn - 2.0f, splatf(0.0f)), vfm);
+            i0 = i0 > top ? top : i0;
+            const vf frac = t - __builtin_convertvector(i0, vf);
+            const vfm i1 = i0 + 1;
+            const vfm up = loadf(c.sdir + o) > 0.0f;
+#if defined(PNNKIT_PULSE_AVX512)
+            const __m512 tu = _mm512_load_ps(c.nodes_up), td = _mm512_load_ps(c.nodes_dn);
+            const __m512i j0 = reinterpret_cast<__m512i>(i0), j1 = reinterpret_cast<__m512i>(i1 & 15);
+            const vf v0 = fsel(up, reinterpret_cast<vf>(_mm512_permutexvar_ps(j0, tu)),
+                               reinterpret_cast<vf>(_mm512_permutexvar_ps(j0, td)));
+            const vf v1 = fsel(up, reinterpret_cast<vf>(_mm512_permutexvar_ps(j1, tu)),
+                               reinterpret_cast<vf>(_mm512_permutexvar_ps(j1, td)));
+#else
+            const __m256i j0 = reinterpret_cast<__m256i>(i0), j1 = reinterpret_cast<__m256i>(i1 & 15);
+            const vf v0 = fsel(up, reinterpret_cast<vf>(_mm256_i32gather_ps(c.nodes_up, j0, 4)),
+                               reinterpret_cast<vf>(_mm256_i32gather_ps(c.nodes_dn, j0, 4)));
+            const vf v1 = fsel(up, reinterpret_cast<vf>(_mm256_i32gather_ps(c.nodes_up, j1, 4)),
+                               reinterpret_cast<vf>(_mm256_i32gather_ps(c.nodes_dn, j1, 4)));
+#endif
+            // one node: the table's first value (frac is 0 there, v1 is a zero pad)
+            return fmaxv(v0 * (1.0f - frac) + v1 * frac, splatf(0.0f));
+        }
+#endif
         vf f;
         for (int t = 0; t < kF; ++t) f[t] = piecewise_factor(c, o + t, w[t], a);
         return f;
