@@ -184,8 +184,9 @@ CELLS = [
 ]
 
 
+@pytest.mark.parametrize("precision", ["float64", "float32"])
 @pytest.mark.parametrize("method, opts, factor", CELLS)
-def test_training_cells_learn_a_linear_map(method: str, opts: dict, factor: float) -> None:
+def test_training_cells_learn_a_linear_map(method: str, opts: dict, factor: float, precision: str) -> None:
     from pnnkit import nn
     from pnnkit.jobs.crossbar_pulsed import make_cell_factory
     from pnnkit.training.analog_sgd import AnalogOptimizer, analog_mlp
@@ -194,7 +195,8 @@ def test_training_cells_learn_a_linear_map(method: str, opts: dict, factor: floa
     w_true = rng.uniform(-0.5, 0.5, (4, 8))
     x = rng.uniform(-1, 1, (512, 8))
     y = x @ w_true.T
-    model = analog_mlp([8, 4], make_cell_factory(method, "idealized", out_noise=0.0, **opts), seed=1)
+    factory = make_cell_factory(method, "idealized", out_noise=0.0, pulse=PulseConfig(precision=precision), **opts)
+    model = analog_mlp([8, 4], factory, seed=1)
     loss = nn.MSELoss()
     initial = loss.forward(model.forward(x), y)
     nn.fit(model, loss, AnalogOptimizer(model, 0.1), x, y, epochs=4, batch_size=8, seed=0)

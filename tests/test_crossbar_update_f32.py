@@ -247,26 +247,8 @@ def test_bad_precision_is_rejected() -> None:
         t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, precision="half")
     with pytest.raises(ValueError, match="reference"):
         t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, kernel="reference", precision="float32")
+    with pytest.raises(ValueError, match="stochastic"):  # the core rejects it too, not only PulseConfig
+        t.update(np.ones((1, 2)), np.ones((1, 2)), 0.1, pulse_type=1, precision="float32")
     with pytest.raises(ValueError, match="kernel"):
         _core.pulse_kernel_normals_f32(np.zeros(2, np.uint32), "reference")
 
-
-@pytest.mark.parametrize("method, opts, factor", [("analog-sgd", {}, 0.05),
-                                                  ("ttv2", dict(columns_per_transfer=9, max_pulses=5), 0.4)])
-def test_training_cells_learn_with_float32_pulses(method: str, opts: dict, factor: float) -> None:
-    # The same check as the float64 cells' test (tests/test_crossbar_update.py), through the
-    # job's cell factory with PulseConfig(precision="float32").
-    from pnnkit import nn
-    from pnnkit.jobs.crossbar_pulsed import make_cell_factory
-    from pnnkit.training.analog_sgd import AnalogOptimizer, analog_mlp
-
-    rng = np.random.default_rng(0)
-    w_true = rng.uniform(-0.5, 0.5, (4, 8))
-    x = rng.uniform(-1, 1, (512, 8))
-    y = x @ w_true.T
-    factory = make_cell_factory(method, "idealized", out_noise=0.0, pulse=PulseConfig(precision="float32"), **opts)
-    model = analog_mlp([8, 4], factory, seed=1)
-    loss = nn.MSELoss()
-    initial = loss.forward(model.forward(x), y)
-    nn.fit(model, loss, AnalogOptimizer(model, 0.1), x, y, epochs=4, batch_size=8, seed=0)
-    assert loss.forward(model.forward(x), y) < factor * initial

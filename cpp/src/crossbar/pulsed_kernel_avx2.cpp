@@ -25,21 +25,12 @@ namespace pnnkit {
 namespace crossbar {
 namespace detail {
 namespace {
-double exp_avx2(double x) { return isa_avx2::exp_poly(x); }
-std::int64_t constant_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::constant_row(a, i); }
-std::int64_t per_pulse_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::per_pulse_row(a, i); }
-std::int64_t constant_f32_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::constant_row_f32(a, i); }
-std::int64_t per_pulse_f32_avx2(const PulseRowArgs& a, std::int64_t i) { return isa_avx2::per_pulse_row_f32(a, i); }
-void normals_f32_avx2(const std::uint32_t* w, float* z, std::int64_t n) { isa_avx2::normals_f32(w, z, n); }
+constexpr PulseKernels kKernels = isa_avx2::make_kernels("avx2");
 }  // namespace
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-const PulseKernels* pulse_kernels_avx2() {
-    static const PulseKernels k{constant_avx2, per_pulse_avx2, exp_avx2, "avx2", constant_f32_avx2, per_pulse_f32_avx2,
-                                normals_f32_avx2};
-    return &k;
-}
+const PulseKernels* pulse_kernels_avx2() { return &kKernels; }
 }  // namespace detail
 }  // namespace crossbar
 }  // namespace pnnkit

@@ -25,21 +25,12 @@ namespace pnnkit {
 namespace crossbar {
 namespace detail {
 namespace {
-double exp_avx512(double x) { return isa_avx512::exp_poly(x); }
-std::int64_t constant_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::constant_row(a, i); }
-std::int64_t per_pulse_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::per_pulse_row(a, i); }
-std::int64_t constant_f32_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::constant_row_f32(a, i); }
-std::int64_t per_pulse_f32_avx512(const PulseRowArgs& a, std::int64_t i) { return isa_avx512::per_pulse_row_f32(a, i); }
-void normals_f32_avx512(const std::uint32_t* w, float* z, std::int64_t n) { isa_avx512::normals_f32(w, z, n); }
+constexpr PulseKernels kKernels = isa_avx512::make_kernels("avx512");
 }  // namespace
 #pragma GCC diagnostic pop
 #pragma GCC pop_options
 
-const PulseKernels* pulse_kernels_avx512() {
-    static const PulseKernels k{constant_avx512, per_pulse_avx512, exp_avx512, "avx512", constant_f32_avx512, per_pulse_f32_avx512,
-                                normals_f32_avx512};
-    return &k;
-}
+const PulseKernels* pulse_kernels_avx512() { return &kKernels; }
 }  // namespace detail
 }  // namespace crossbar
 }  // namespace pnnkit

@@ -166,6 +166,19 @@ inline float quantile_poly(int k, float y) {
     return z;
 }
 
+// -Phi^-1(t) of one word's tail probability t (see normal_quantile; no sign), one lane at a time.
+inline float quantile_magnitude(std::uint32_t w) {
+    float t = static_cast<float>(static_cast<std::int32_t>(w & 0x7FFFFFFFu)) * 2.3283064365386963e-10f +
+              1.1641532182693481e-10f;
+    t = t < 0.49999997f ? t : 0.49999997f;
+    std::uint32_t tb;
+    __builtin_memcpy(&tb, &t, 4);
+    const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
+    float m;
+    __builtin_memcpy(&m, &mb, 4);
+    return quantile_poly(static_cast<int>(125u - (tb >> 23)), m - 1.5f);
+}
+
 // A standard normal per lane from one word, by its quantile (no rejection, no log or sqrt):
 // bit 31 is the sign; t = ((w mod 2^31) + 1/2) 2^-32 in float32, capped below 1/2, is the tail
 // probability, uniform on (0, 1/2) (t >= 2^-33: the tails reach 6.34 sigma); its binade
@@ -192,31 +205,22 @@ alignas(64) inline constexpr QuantileConsts kQc = [] {
     return c;
 }();
 
-// The lanes of z in binades 16..31, recomputed one at a time from their words (rare: out of line).
+// The lanes of z in binades 16..31 (t < 2^-17), recomputed one at a time (rare: out of line).
 __attribute__((noinline, cold)) inline vf quantile_deep_lanes(vf z, vfu w) {
-    for (int l = 0; l < kF; ++l) {
-        float t = static_cast<float>(static_cast<std::int32_t>(w[l] & 0x7FFFFFFFu)) * 2.3283064365386963e-10f +
-                  1.1641532182693481e-10f;
-        t = t < 0.49999997f ? t : 0.49999997f;
-        std::uint32_t tb;
-        __builtin_memcpy(&tb, &t, 4);
-        const int k = static_cast<int>(125u - (tb >> 23));
-        if (k < 16) continue;
-        const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
-        float m;
-        __builtin_memcpy(&m, &mb, 4);
-        z[l] = quantile_poly(k, m - 1.5f);
-    }
+    for (int l = 0; l < kF; ++l)
+        if ((w[l] & 0x7FFFFFFFu) < (1u << 15)) z[l] = quantile_magnitude(w[l]);
     return z;
 }
 
 inline vf normal_quantile(vfu w) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     vf t = __builtin_convertvector(reinterpret_cast<vfm>(w & loadu(kQc.abs_mask)), vf) * 2.3283064365386963e-10f +
            1.1641532182693481e-10f;
     t = fminv(t, splatf(0.49999997f));
     const vfu tb = reinterpret_cast<vfu>(t);
     const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
     const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
+#endif
 #if defined(PNNKIT_PULSE_AVX512)
     const __m512i ki = reinterpret_cast<__m512i>(k);
     vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly[0])));
@@ -230,7 +234,7 @@ inline vf normal_quantile(vfu w) {
         z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly[j], reinterpret_cast<__m256i>(k), 4));
 #else
     vf z;
-    for (int l = 0; l < kF; ++l) z[l] = quantile_poly(k[l], y[l]);
+    for (int l = 0; l < kF; ++l) z[l] = quantile_magnitude(w[l]);
 #endif
     return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (w & loadu(kQc.sign_mask)));
 }
@@ -266,12 +270,7 @@ inline vfu next_words(Xoshiro& x) {
 
 // Coincidence counts of kF columns as floats.
 inline vf countsf(const std::uint32_t* xw, std::uint32_t dword) {
-    vfu v = loadu(xw) & dword;
-    v = v - ((v >> 1) & 0x55555555u);
-    v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
-    v = (v + (v >> 4)) & 0x0F0F0F0Fu;
-    v = (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
-    return __builtin_convertvector(reinterpret_cast<vfm>(v), vf);
+    return __builtin_convertvector(reinterpret_cast<vfm>(popcount_lanes(loadu(xw) & dword)), vf);
 }
 inline float hmaxf(vf v) {
     float m = v[0];
@@ -714,6 +713,12 @@ inline std::int64_t per_pulse_row_f32(const PulseRowArgs& a, std::int64_t i) {
         case 4: return per_pulse_row_f32_t<4, false>(a, i);
         default: return per_pulse_row_f32_t<5, false>(a, i);
     }
+}
+
+// The kernel table of this copy (both impl headers included): a constant expression (addresses
+// only), so that no code of a wide-target copy runs at load time on a CPU that may lack it.
+constexpr detail::PulseKernels make_kernels(const char* isa) {
+    return {constant_row, per_pulse_row, exp_poly, isa, constant_row_f32, per_pulse_row_f32, normals_f32};
 }
 
 }  // namespace PNNKIT_PULSE_NS

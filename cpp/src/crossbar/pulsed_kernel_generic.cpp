@@ -17,12 +17,7 @@ namespace pnnkit {
 namespace crossbar {
 namespace detail {
 namespace {
-double exp_generic(double x) { return isa_generic::exp_poly(x); }
-std::int64_t constant_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::constant_row(a, i); }
-std::int64_t per_pulse_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row(a, i); }
-std::int64_t constant_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::constant_row_f32(a, i); }
-std::int64_t per_pulse_f32_generic(const PulseRowArgs& a, std::int64_t i) { return isa_generic::per_pulse_row_f32(a, i); }
-void normals_f32_generic(const std::uint32_t* w, float* z, std::int64_t n) { isa_generic::normals_f32(w, z, n); }
+constexpr PulseKernels kGenericKernels = isa_generic::make_kernels("generic");
 
 bool cpu_has(const char* isa) {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -37,11 +32,7 @@ bool cpu_has(const char* isa) {
 }
 }  // namespace
 
-const PulseKernels& pulse_kernels_generic() {
-    static const PulseKernels k{constant_generic, per_pulse_generic, exp_generic, "generic", constant_f32_generic, per_pulse_f32_generic,
-                                normals_f32_generic};
-    return k;
-}
+const PulseKernels& pulse_kernels_generic() { return kGenericKernels; }
 
 const PulseKernels* pulse_kernels_named(const char* isa) {
     if (!cpu_has(isa)) return nullptr;

@@ -302,14 +302,18 @@ inline vd normalsv(const std::uint32_t* words) {
     return vsel(tail & ~lower, -z, z);
 }
 
-// Coincidence counts of kV columns: popcount(xbits & dword) as doubles.
-inline vd countsv(const std::uint32_t* xw, std::uint32_t dword) {
-    vw v = loadw(xw) & dword;
+// Per-lane popcount of a vector of 32-bit words (SWAR: no popcount instruction needed).
+template <class VU>
+inline VU popcount_lanes(VU v) {
     v = v - ((v >> 1) & 0x55555555u);
     v = (v & 0x33333333u) + ((v >> 2) & 0x33333333u);
     v = (v + (v >> 4)) & 0x0F0F0F0Fu;
-    v = (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
-    return __builtin_convertvector(reinterpret_cast<vi>(v), vd);
+    return (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
+}
+
+// Coincidence counts of kV columns: popcount(xbits & dword) as doubles.
+inline vd countsv(const std::uint32_t* xw, std::uint32_t dword) {
+    return __builtin_convertvector(reinterpret_cast<vi>(popcount_lanes(loadw(xw) & dword)), vd);
 }
 
 inline double hmaxv(vd v) {

@@ -80,6 +80,9 @@ void UpdateParams::validate() const {
     PNNKIT_CHECK(pr == 0 || pr == 1, "precision must be 0 (float64) or 1 (float32), got " << pr);
     PNNKIT_CHECK(!(precision == UpdatePrecision::Float32 && kernel == UpdateKernel::Reference),
                  "the scalar reference kernel exists for float64 only (compare float32 with it in distribution)");
+    PNNKIT_CHECK(!(precision == UpdatePrecision::Float32 && pulse_type != PulseType::Stochastic),
+                 "precision float32 applies to stochastic pulses only; the deterministic and mean-count ablations "
+                 "run in float64");
 }
 
 // Float32 device arrays, rows padded to a multiple of 32 columns with zeros (padding lanes get
