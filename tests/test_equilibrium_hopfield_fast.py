@@ -118,6 +118,28 @@ def test_fast_path_early_stop_and_trace():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_path_fixed_steps_trace_matches_plain_run(dtype):
+    # Without a tolerance the fast path relaxes samples across SIMD lanes; a trace or the initial F
+    # (computed per sample on rows) must not change the states, and F must never increase.
+    net = make_net(dtype=dtype)
+    x = sparse_input(37, 53, 0.5, seed=5).astype(dtype)  # 37: a partial group of lanes
+    y = np.random.default_rng(1).random((37, 7)).astype(dtype)
+    res = net.relax(x, y, 0.3, n_iter=40, eps=0.3, record_trace=True)
+    plain = net.relax(x, y, 0.3, n_iter=40, eps=0.3)
+    for a, b in zip(res.states, plain.states):
+        np.testing.assert_array_equal(a, b)
+    tr = res.trace.astype(np.float64)
+    assert tr.shape == (41, 37)
+    np.testing.assert_array_equal(tr[0], res.initial_free_energy)
+    np.testing.assert_allclose(tr[-1], res.energy.astype(np.float64) + 0.3 * res.cost, rtol=1e-6)
+    tol = 1e-12 if dtype == np.float64 else 2e-6
+    assert np.all(np.diff(tr, axis=0) <= tol * (1 + np.abs(tr[1:])))
+    ref, _, _ = np_relax(net, x.astype(np.float64), 40, 0.3, y.astype(np.float64), 0.3)
+    for a, b in zip(res.states, ref):
+        np.testing.assert_allclose(a, b, atol=1e-12 if dtype == np.float64 else 2e-5)
+
+
 def test_fast_path_starts_from_given_states_and_fixed_point_method():
     net = make_net()
     x = sparse_input(30, 53, 0.5)

@@ -19,10 +19,11 @@ template <typename T>
 void require_finite(const carray<T>& a, const std::string& name) {
     const T* p = a.data();
     const py::ssize_t n = a.size();
-    // Branch-free count first (vectorises; NaN fails the comparison), the index only on failure.
+    // Branch-free flag first (an OR over 32-bit lanes vectorises; NaN fails the comparison), the
+    // index only on failure.
     const T big = std::numeric_limits<T>::max();
-    std::int64_t bad = 0;
-    for (py::ssize_t i = 0; i < n; ++i) bad += !(std::abs(p[i]) <= big);
+    unsigned bad = 0;
+    for (py::ssize_t i = 0; i < n; ++i) bad |= unsigned(!(std::abs(p[i]) <= big));
     if (bad == 0) return;
     for (py::ssize_t i = 0; i < n; ++i)
         if (!std::isfinite(p[i]))

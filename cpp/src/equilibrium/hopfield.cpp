@@ -223,6 +223,7 @@ int relax_two_layer(const HopfieldNet<T>& net, const T* x, std::int64_t batch, c
     job.wt.reset(job.n2 * ld);
     for (std::int64_t j = 0; j < job.n2; ++j)
         for (std::int64_t i = 0; i < ld; ++i) job.wt.data()[j * ld + i] = i < job.n1 ? net.W[1][i * job.n2 + j] : T(0);
+    job.w2 = net.W[1];
     job.b2 = net.b[1];
     job.s1 = states[0];
     job.s2 = states[1];

@@ -19,6 +19,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <type_traits>
+#include <utility>
 
 #include "hopfield_gemm.hpp"
 
@@ -67,6 +69,7 @@ struct Relax2Job {
     std::int64_t batch = 0, n0 = 0, n1 = 0, n2 = 0;
     Panels<T> w1;                   // W_1 in panels, bias b_1 padded
     AlignedBuf<T> wt;               // W_2^T, n2 rows of ld = w1.padded_n(), zero-padded
+    const T* w2 = nullptr;          // W_2 as given, (n1, n2) row-major
     const T* b2 = nullptr;
     T* s1 = nullptr;                // (batch, n1) in/out
     T* s2 = nullptr;                // (batch, n2) in/out

@@ -34,6 +34,7 @@ struct S {
     static V load(const T* p) { return _mm512_loadu_ps(p); }
     static unsigned nonzero(V a) { return _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_NEQ_UQ); }
     static void store(T* p, V v) { _mm512_store_ps(p, v); }
+    static void storeu(T* p, V v) { _mm512_storeu_ps(p, v); }
     static V set1(T a) { return _mm512_set1_ps(a); }
     static V zero() { return _mm512_setzero_ps(); }
     static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
@@ -58,6 +59,7 @@ struct S {
     static V load(const T* p) { return _mm512_loadu_pd(p); }
     static unsigned nonzero(V a) { return _mm512_cmp_pd_mask(a, _mm512_setzero_pd(), _CMP_NEQ_UQ); }
     static void store(T* p, V v) { _mm512_store_pd(p, v); }
+    static void storeu(T* p, V v) { _mm512_storeu_pd(p, v); }
     static V set1(T a) { return _mm512_set1_pd(a); }
     static V zero() { return _mm512_setzero_pd(); }
     static V fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
@@ -87,6 +89,7 @@ struct S {
         return unsigned(_mm256_movemask_ps(_mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
     }
     static void store(T* p, V v) { _mm256_store_ps(p, v); }
+    static void storeu(T* p, V v) { _mm256_storeu_ps(p, v); }
     static V set1(T a) { return _mm256_set1_ps(a); }
     static V zero() { return _mm256_setzero_ps(); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
@@ -123,6 +126,7 @@ struct S {
         return unsigned(_mm256_movemask_pd(_mm256_cmp_pd(a, _mm256_setzero_pd(), _CMP_NEQ_UQ)));
     }
     static void store(T* p, V v) { _mm256_store_pd(p, v); }
+    static void storeu(T* p, V v) { _mm256_storeu_pd(p, v); }
     static V set1(T a) { return _mm256_set1_pd(a); }
     static V zero() { return _mm256_setzero_pd(); }
     static V fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
