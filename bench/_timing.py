@@ -44,3 +44,38 @@ def cpu_time_s(fn: Callable[[], Any], repeats: int) -> float:
 def load_average() -> float | None:
     """The 1-minute load average (None where the OS has none): printed beside every timing."""
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+def interleaved_minima_s(
+    fns: dict[str, Callable[[], Any]], rounds: int, pause_after_s: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Least wall time (s) of each contender over ``rounds`` rounds that call every contender once, in turn.
+
+    On a machine whose speed drifts over minutes (a shared VM), timing contenders one after the other
+    compares different machines; interleaving them compares the same one. One warm-up call each.
+    ``pause_after_s[name]``: an untimed sleep after that contender (multi-threaded OpenBLAS workers
+    spin for a while after a call and would take cores from the next contender). Each timed call
+    follows an untimed one of the same contender, so that none is timed cold (caches and clocks
+    after another contender or a pause).
+    """
+    pauses = pause_after_s or {}
+    best = {name: float("inf") for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            fn()
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+            if pauses.get(name):
+                time.sleep(pauses[name])
+    return best
+
+
+def blas_thread_limiter() -> Callable[[int], Any] | None:
+    """``limit(n)``: a context manager capping numpy's BLAS at n threads (threadpoolctl, optional
+    extra ``bench``); None where threadpoolctl is not installed."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return lambda n: threadpool_limits(limits=n, user_api="blas")

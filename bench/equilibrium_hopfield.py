@@ -195,6 +195,80 @@ def bench_hopfield(
     }
 
 
+def bench_best_configuration(
+    sizes: tuple[int, ...] = (784, 500, 10),
+    batch: int = 256,
+    n_iter: int = 20,
+    eps: float = 0.5,
+    rounds: int = 30,
+    input_kind: str = "mnist",
+    max_threads: int = 2,
+) -> dict[str, Any]:
+    """Each side at each thread count, interleaved (same machine state): pnnkit with 1..max_threads
+    OpenMP threads, numpy with 1..max_threads BLAS threads (threadpoolctl; without it only the BLAS
+    thread count numpy started with). Ratios: thread for thread, and best against best."""
+    import pnnkit
+    from pnnkit import _core
+    from pnnkit.equilibrium.hopfield import HopfieldNetwork
+    from _timing import blas_thread_limiter, interleaved_minima_s
+
+    net = HopfieldNetwork(sizes, seed=0, dtype=np.float32, eps=eps, n_iter=n_iter)
+    x = hopfield_input(input_kind, batch, sizes[0])
+    Ws, bs = net.weights, net.biases
+    before = pnnkit.get_num_threads()
+    limit = blas_thread_limiter()
+
+    def core(nt: int) -> Any:
+        def run() -> Any:
+            pnnkit.set_num_threads(nt)
+            return _core.hopfield_relax(x, Ws, bs, None, None, 0.0, "gd", eps, n_iter, 0.0, False)
+
+        return run
+
+    def numpy_at(nt: int) -> Any:
+        def run() -> Any:
+            with limit(nt):
+                return numpy_relax(x, Ws, bs, n_iter, eps)
+
+        return run
+
+    fns: dict[str, Any] = {f"pnnkit_{t}thr": core(t) for t in range(1, max_threads + 1)}
+    pauses = {}
+    if limit is not None:
+        for t in range(1, max_threads + 1):
+            fns[f"numpy_{t}thr"] = numpy_at(t)
+            if t > 1:
+                pauses[f"numpy_{t}thr"] = 0.2
+    else:
+        fns["numpy_env"] = lambda: numpy_relax(x, Ws, bs, n_iter, eps)
+        pauses["numpy_env"] = 0.2
+    try:
+        best = interleaved_minima_s(fns, rounds, pauses)
+    finally:
+        pnnkit.set_num_threads(before)
+    pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
+    npy = {k: v for k, v in best.items() if k.startswith("numpy")}
+    out: dict[str, Any] = {"input": input_kind, "minima_s": best, "threadpoolctl": limit is not None}
+    out["best_pnnkit"] = min(pk, key=pk.get)
+    out["best_numpy"] = min(npy, key=npy.get)
+    out["ratio_best_vs_best"] = npy[out["best_numpy"]] / pk[out["best_pnnkit"]]
+    if "numpy_1thr" in best:
+        out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
+    out["load_average_1min"] = load_average()
+    return out
+
+
+def print_best_configuration(r: dict[str, Any]) -> None:
+    """The interleaved best-configuration block."""
+    print(f"{r['input']} input, interleaved minima (load average {r['load_average_1min']}):")
+    print("  " + "  ".join(f"{k} {v * 1e3:.2f} ms" for k, v in r["minima_s"].items()))
+    if "ratio_1thr_vs_1thr" in r:
+        print(f"  1 thread vs 1 thread: {r['ratio_1thr_vs_1thr']:.2f}x")
+    print(f"  best vs best ({r['best_pnnkit']} vs {r['best_numpy']}): {r['ratio_best_vs_best']:.2f}x")
+    if not r["threadpoolctl"]:
+        print("  (threadpoolctl not installed: numpy timed only at the BLAS thread count it started with)")
+
+
 def print_hopfield(r: dict[str, Any]) -> None:
     """One block of the benchmark table."""
     print(f"{r['case']} ({r['threads']} threads, load average {r['load_average_1min']})")
@@ -228,7 +302,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--threads", type=int, default=None, help="pnnkit threads (and numpy's BLAS threads)")
     p.add_argument("--input", choices=("random", "mnist", "both"), default="both")
     p.add_argument("--json", default=None, help="write the results to this JSON file")
+    p.add_argument(
+        "--best-config",
+        action="store_true",
+        help="instead: each side at 1 and 2 threads, interleaved; thread-for-thread and best-vs-best ratios",
+    )
     a = p.parse_args(argv)
+    if a.best_config:
+        kinds = ("random", "mnist") if a.input == "both" else (a.input,)
+        res = {}
+        for kind in kinds:
+            res[kind] = bench_best_configuration(batch=a.batch, n_iter=a.iters, input_kind=kind, rounds=a.repeats * 2)
+            print_best_configuration(res[kind])
+        if a.json:
+            with open(a.json, "w") as fh:
+                json.dump({"hopfield_best_config": res}, fh, indent=1)
+        return res
     if a.threads is not None:
         import pnnkit
 

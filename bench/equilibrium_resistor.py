@@ -196,6 +196,58 @@ def bench_diode_drn(
     }
 
 
+def bench_diode_drn_best_config(
+    layer_sizes: tuple[int, ...] = (64, 128, 10), batch: int = 256, sweeps: int = 20, rounds: int = 30,
+    max_threads: int = 2,
+) -> dict:
+    """DRN QP with each side at 1..max_threads threads, interleaved (pnnkit OpenMP threads; numpy's
+    BLAS threads through threadpoolctl when installed): thread-for-thread and best-vs-best ratios."""
+    from _timing import blas_thread_limiter, interleaved_minima_s
+
+    model = DeepResistiveNetwork(layer_sizes, seed=0)
+    x = np.random.default_rng(3).uniform(size=(batch, layer_sizes[0]))
+    vc = model.input_voltages(x)
+    limit = blas_thread_limiter()
+    before = pnnkit.get_num_threads()
+
+    def core(nt: int):
+        def run():
+            pnnkit.set_num_threads(nt)
+            return _fixed_sweeps(model.network, vc, sweeps)
+
+        return run
+
+    def numpy_at(nt: int):
+        def run():
+            with limit(nt):
+                return drn_block_reference(model, x, sweeps)
+
+        return run
+
+    fns = {f"pnnkit_{t}thr": core(t) for t in range(1, max_threads + 1)}
+    pauses = {}
+    if limit is not None:
+        for t in range(1, max_threads + 1):
+            fns[f"numpy_{t}thr"] = numpy_at(t)
+            if t > 1:
+                pauses[f"numpy_{t}thr"] = 0.2
+    else:
+        fns["numpy_env"] = lambda: drn_block_reference(model, x, sweeps)
+        pauses["numpy_env"] = 0.2
+    try:
+        best = interleaved_minima_s(fns, rounds, pauses)
+    finally:
+        pnnkit.set_num_threads(before)
+    pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
+    npy = {k: v for k, v in best.items() if k.startswith("numpy")}
+    out = {"layer_sizes": list(layer_sizes), "minima_s": best, "threadpoolctl": limit is not None}
+    out["best_pnnkit"], out["best_numpy"] = min(pk, key=pk.get), min(npy, key=npy.get)
+    out["ratio_best_vs_best"] = npy[out["best_numpy"]] / pk[out["best_pnnkit"]]
+    if "numpy_1thr" in best:
+        out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
+    return out
+
+
 def run_all(quick: bool = False) -> dict:
     """Every resistor benchmark; ``quick`` shrinks the sizes (for smoke tests)."""
     if quick:
@@ -258,9 +310,28 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", help="write the results to this JSON file")
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--threads", type=int, default=None, help="pnnkit threads (default: unchanged)")
+    ap.add_argument(
+        "--best-config",
+        action="store_true",
+        help="instead: the DRN QPs with each side at 1 and 2 threads, interleaved",
+    )
     args = ap.parse_args(argv)
     if args.threads:
         pnnkit.set_num_threads(args.threads)
+    if args.best_config:
+        res = {}
+        for sizes in ((64, 128, 10), (64, 64, 10)):
+            r = bench_diode_drn_best_config(sizes, rounds=10 if args.quick else 30)
+            res[str(sizes)] = r
+            print(f"[diode QP, DRN {list(sizes)}] interleaved minima: "
+                  + "  ".join(f"{k} {v * 1e3:.2f} ms" for k, v in r["minima_s"].items()))
+            if "ratio_1thr_vs_1thr" in r:
+                print(f"  1 thread vs 1 thread: {r['ratio_1thr_vs_1thr']:.2f}x")
+            print(f"  best vs best ({r['best_pnnkit']} vs {r['best_numpy']}): {r['ratio_best_vs_best']:.2f}x")
+        if args.json:
+            with open(args.json, "w") as fh:
+                json.dump(res, fh, indent=1)
+        return res
     res = run_all(quick=args.quick)
     print_report(res)
     if args.json:
