@@ -208,9 +208,9 @@ def bench_best_configuration(
     OpenMP threads, numpy with 1..max_threads BLAS threads (threadpoolctl; without it only the BLAS
     thread count numpy started with). Ratios: thread for thread, and best against best."""
     import pnnkit
+    from _timing import blas_thread_limiter, interleaved_minima_s
     from pnnkit import _core
     from pnnkit.equilibrium.hopfield import HopfieldNetwork
-    from _timing import blas_thread_limiter, interleaved_minima_s
 
     net = HopfieldNetwork(sizes, seed=0, dtype=np.float32, eps=eps, n_iter=n_iter)
     x = hopfield_input(input_kind, batch, sizes[0])

@@ -7,10 +7,15 @@
 //    are exactly zero in every row of the group are skipped: they contribute nothing, and every
 //    output keeps its summation order (bias, then p = 0, 1, ... over the remaining columns), so the
 //    result is bit-identical to the dense product and independent of how rows are grouped.
-// 2. Each sample (row) is then relaxed on its own, all iterations in a row, with its hidden state
-//    (padded to whole vectors), drive and W_2^T in L1: one pass over the hidden units per iteration
-//    computes Q = W_2 s_2 (axpy form), the hidden update and the lane sums of P = s_1 W_2 for all
-//    NJ output units at once, each W_2^T load feeding both products.
+// 2. A fixed number of updates (no tolerance) runs W samples at a time across the SIMD lanes:
+//    hidden states and drives unit-major (moved in and out by register tile transposes), the
+//    output states and their sums p_j = sum_k W_2[k, j] s_k in registers, each W_2 row broadcast
+//    once per unit for both products. F of the initial state, traces and the final statistics
+//    come from a pass over each sample's row (pass2).
+// 3. With a tolerance, each sample is relaxed on its own (it stops on its own residual), its
+//    hidden state (padded to whole vectors), drive and W_2^T in L1: one pass over the hidden units
+//    per iteration computes Q = W_2 s_2 (axpy form), the hidden update and the lane sums of
+//    P = s_1 W_2, each W_2^T load feeding both products.
 #pragma once
 #include <algorithm>
 #include <cmath>
