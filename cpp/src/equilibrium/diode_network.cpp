@@ -25,28 +25,47 @@ inline __attribute__((always_inline)) V8 load8(const double* p) { return *reinte
 inline __attribute__((always_inline)) void store8(double* p, V8 v) { *reinterpret_cast<V8u*>(p) = v; }
 
 // a[g] += sum_k w_g[k] V[nbr[k]] for the G nodes of a group (shared neighbour list nbr, len entries).
+// The sums run in local copies (`a` may alias V as far as the compiler knows), the short loops are
+// unrolled and the loaded neighbour is four named vectors: otherwise GCC kept sums or loads in memory.
 template <int G>
 inline __attribute__((always_inline)) void accumulate_group(const std::int64_t* nbr, std::int64_t len,
                                                             const double* const* w, const double* V,
                                                             V8 (*a)[kVecs]) {
+    static_assert(kVecs == 4, "the neighbour loads below are written out for kVecs = 4");
+    V8 acc[G][kVecs];
+    const double* wl[G];
+#pragma GCC unroll 4
+    for (int gi = 0; gi < G; ++gi) {
+        wl[gi] = w[gi];
+        for (int i = 0; i < kVecs; ++i) acc[gi][i] = a[gi][i];
+    }
     for (std::int64_t k = 0; k < len; ++k) {
         const double* vn = V + nbr[k] * kBlock;
-        V8 x[kVecs];
-        for (int i = 0; i < kVecs; ++i) x[i] = load8(vn + i * 8);
+        const V8 x0 = load8(vn), x1 = load8(vn + 8), x2 = load8(vn + 16), x3 = load8(vn + 24);
+#pragma GCC unroll 4
         for (int gi = 0; gi < G; ++gi) {
-            const double wk = w[gi][k];
-            for (int i = 0; i < kVecs; ++i) a[gi][i] += wk * x[i];
+            const double wk = wl[gi][k];
+            acc[gi][0] += wk * x0;
+            acc[gi][1] += wk * x1;
+            acc[gi][2] += wk * x2;
+            acc[gi][3] += wk * x3;
         }
     }
+#pragma GCC unroll 4
+    for (int gi = 0; gi < G; ++gi)
+        for (int i = 0; i < kVecs; ++i) a[gi][i] = acc[gi][i];
 }
+// One out-of-line copy per group size and instruction set (K): inlined into the large block
+// solver, the register allocator spilled the loaded neighbours to the stack.
+template <class K>
 inline __attribute__((always_inline)) void accumulate_any(int G, const std::int64_t* nbr, std::int64_t len,
                                                           const double* const* w, const double* V,
                                                           V8 (*a)[kVecs]) {
     switch (G) {
-        case 4: accumulate_group<4>(nbr, len, w, V, a); break;
-        case 3: accumulate_group<3>(nbr, len, w, V, a); break;
-        case 2: accumulate_group<2>(nbr, len, w, V, a); break;
-        default: accumulate_group<1>(nbr, len, w, V, a); break;
+        case 4: K::template acc<4>(nbr, len, w, V, a); break;
+        case 3: K::template acc<3>(nbr, len, w, V, a); break;
+        case 2: K::template acc<2>(nbr, len, w, V, a); break;
+        default: K::template acc<1>(nbr, len, w, V, a); break;
     }
 }
 
@@ -69,7 +88,9 @@ struct BlockJob {
     double* out;
 };
 
-// Coordinate descent on samples [blk kBlock, ...) of a job; inlined into one build per vector ISA.
+// Coordinate descent on samples [blk kBlock, ...) of a job; inlined into one build per vector ISA
+// (K: that ISA's accumulate copies).
+template <class K>
 inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job, std::int64_t blk,
                                                             std::int64_t& sweeps_out, double& change_out,
                                                             bool& finite) {
@@ -97,8 +118,7 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         // A partial last block is padded with copies of its last sample (identical iterates, so the
         // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
         std::vector<double> V(n * kBlock), cst(nf * kBlock, 0.0);
-        alignas(64) double acc[kBlock];
-        alignas(64) double chg[kBlock];  // per-sample largest change: element-wise max vectorizes
+        alignas(64) double chg[kBlock];  // per-sample largest change of the last sweep
         for (std::int64_t s = 0; s < kBlock; ++s) {
             const std::int64_t row = b0 + std::min(s, nb - 1);
             for (std::int64_t c = 0; c < nc; ++c) V[g.clamped[c] * kBlock + s] = v_clamped[row * nc + c];
@@ -119,7 +139,7 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 w[gi] = &wt[row_free_end[f + gi]];
                 for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f + gi) * kBlock + i * 8]);
             }
-            accumulate_any(G, &nbr[row_free_end[f]], row_ptr[f + 1] - row_free_end[f], w, V.data(), a);
+            accumulate_any<K>(G, &nbr[row_free_end[f]], row_ptr[f + 1] - row_free_end[f], w, V.data(), a);
             for (int gi = 0; gi < G; ++gi)
                 for (int i = 0; i < kVecs; ++i) store8(&cst[(f + gi) * kBlock + i * 8], a[gi][i]);
             f += G;
@@ -128,7 +148,8 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         double change = 0.0;
         while (sweep < max_sweeps) {
             ++sweep;
-            for (std::int64_t s = 0; s < kBlock; ++s) chg[s] = 0.0;
+            V8 chgv[kVecs];  // per-sample largest change of this sweep
+            for (int i = 0; i < kVecs; ++i) chgv[i] = V8{} * 0.0;
             for (std::int64_t f0 = 0; f0 < nf;) {
                 // the samples of the block in kVecs explicit vectors: an auto-vectorizer may instead
                 // interchange the loops and gather across neighbours
@@ -139,21 +160,25 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                     w[gi] = &wt[row_ptr[f0 + gi]];
                     for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f0 + gi) * kBlock + i * 8]);
                 }
-                accumulate_any(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V.data(), a);
+                accumulate_any<K>(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V.data(), a);
                 for (int gi = 0; gi < G; ++gi) {
                     const std::int64_t f = f0 + gi, node = g.free_nodes[f];
-                    for (int i = 0; i < kVecs; ++i) store8(acc + i * 8, a[gi][i]);
                     const double lo = lower[node], hi = upper[node], id = inv_den[f];
                     double* vf = &V[node * kBlock];
-                    for (std::int64_t s = 0; s < kBlock; ++s) {
-                        const double v = std::min(std::max(acc[s] * id, lo), hi);
-                        const double d = std::abs(v - vf[s]);
-                        chg[s] = chg[s] > d ? chg[s] : d;
-                        vf[s] = v;
+                    for (int i = 0; i < kVecs; ++i) {
+                        // std::min(std::max(a id, lo), hi) and std::abs lane by lane (NaN kept)
+                        V8 v = a[gi][i] * id;
+                        v = v < lo ? lo + V8{} : v;
+                        v = hi < v ? hi + V8{} : v;
+                        V8 d = v - load8(vf + i * 8);
+                        d = d < 0.0 ? -d : d;
+                        chgv[i] = chgv[i] > d ? chgv[i] : d;
+                        store8(vf + i * 8, v);
                     }
                 }
                 f0 += G;
             }
+            for (int i = 0; i < kVecs; ++i) store8(chg + i * 8, chgv[i]);
             change = 0.0;
             for (std::int64_t s = 0; s < kBlock; ++s) {
                 if (std::isnan(chg[s])) change = chg[s];
@@ -172,17 +197,29 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
 }
 
 enum class Isa { Baseline, Avx2, Avx512 };
+#define PNNKIT_DIODE_ACC_COPY(NAME, ...)                                                                \
+    struct NAME {                                                                                       \
+        template <int G>                                                                                \
+        static __attribute__((noinline, __VA_ARGS__)) void acc(const std::int64_t* nbr, std::int64_t len,     \
+                                                         const double* const* w, const double* V,       \
+                                                         V8 (*a)[kVecs]) {                              \
+            accumulate_group<G>(nbr, len, w, V, a);                                                     \
+        }                                                                                               \
+    };
+PNNKIT_DIODE_ACC_COPY(AccGeneric, optimize("fp-contract=off"))
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define PNNKIT_DIODE_X86 1
 // fp-contract: multiply-adds fused (rounding differs from the baseline build only in the last bits);
 // 512-bit vectors: a block row of kBlock = 32 samples is 4 registers.
+PNNKIT_DIODE_ACC_COPY(Acc512, target("avx512f,avx2,fma,prefer-vector-width=512"), optimize("fp-contract=fast"))
+PNNKIT_DIODE_ACC_COPY(Acc256, target("avx2,fma"), optimize("fp-contract=fast"))
 __attribute__((target("avx512f,avx2,fma,prefer-vector-width=512"), optimize("fp-contract=fast"))) void
 solve_block_avx512(const BlockJob& job, std::int64_t blk, std::int64_t& sw, double& ch, bool& finite) {
-    solve_block_body(job, blk, sw, ch, finite);
+    solve_block_body<Acc512>(job, blk, sw, ch, finite);
 }
 __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) void solve_block_avx2(
     const BlockJob& job, std::int64_t blk, std::int64_t& sw, double& ch, bool& finite) {
-    solve_block_body(job, blk, sw, ch, finite);
+    solve_block_body<Acc256>(job, blk, sw, ch, finite);
 }
 Isa detect_isa() {
     __builtin_cpu_init();
@@ -194,7 +231,7 @@ Isa detect_isa() {
 Isa detect_isa() { return Isa::Baseline; }
 #endif
 void solve_block_generic(const BlockJob& job, std::int64_t blk, std::int64_t& sw, double& ch, bool& finite) {
-    solve_block_body(job, blk, sw, ch, finite);
+    solve_block_body<AccGeneric>(job, blk, sw, ch, finite);
 }
 Isa isa() {
     static const Isa value = detect_isa();
