@@ -79,3 +79,43 @@ def blas_thread_limiter() -> Callable[[int], Any] | None:
     except ImportError:
         return None
     return lambda n: threadpool_limits(limits=n, user_api="blas")
+
+
+def best_configuration(
+    core_at: Callable[[int], Callable[[], Any]],
+    reference: Callable[[], Any],
+    rounds: int,
+    max_threads: int = 2,
+) -> dict[str, Any]:
+    """pnnkit (``core_at(n)``: a call with n OpenMP threads) and a numpy reference at 1..max_threads
+    threads each, interleaved (numpy's BLAS capped through threadpoolctl; without it only at the
+    thread count it started with). Minima, the best of each side, 1-vs-1 and best-vs-best ratios."""
+    limit = blas_thread_limiter()
+
+    def reference_at(nt: int) -> Callable[[], Any]:
+        def run() -> Any:
+            with limit(nt):
+                return reference()
+
+        return run
+
+    fns: dict[str, Callable[[], Any]] = {f"pnnkit_{t}thr": core_at(t) for t in range(1, max_threads + 1)}
+    pauses: dict[str, float] = {}
+    if limit is not None:
+        for t in range(1, max_threads + 1):
+            fns[f"numpy_{t}thr"] = reference_at(t)
+            if t > 1:
+                pauses[f"numpy_{t}thr"] = 0.2
+    else:
+        fns["numpy_env"] = reference
+        pauses["numpy_env"] = 0.2
+    best = interleaved_minima_s(fns, rounds, pauses)
+    pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
+    npy = {k: v for k, v in best.items() if k.startswith("numpy")}
+    out: dict[str, Any] = {"minima_s": best, "threadpoolctl": limit is not None}
+    out["best_pnnkit"], out["best_numpy"] = min(pk, key=pk.get), min(npy, key=npy.get)
+    out["ratio_best_vs_best"] = npy[out["best_numpy"]] / pk[out["best_pnnkit"]]
+    if "numpy_1thr" in best:
+        out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
+    out["load_average_1min"] = load_average()
+    return out

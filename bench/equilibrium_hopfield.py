@@ -208,7 +208,7 @@ def bench_best_configuration(
     OpenMP threads, numpy with 1..max_threads BLAS threads (threadpoolctl; without it only the BLAS
     thread count numpy started with). Ratios: thread for thread, and best against best."""
     import pnnkit
-    from _timing import blas_thread_limiter, interleaved_minima_s
+    from _timing import best_configuration
     from pnnkit import _core
     from pnnkit.equilibrium.hopfield import HopfieldNetwork
 
@@ -216,7 +216,6 @@ def bench_best_configuration(
     x = hopfield_input(input_kind, batch, sizes[0])
     Ws, bs = net.weights, net.biases
     before = pnnkit.get_num_threads()
-    limit = blas_thread_limiter()
 
     def core(nt: int) -> Any:
         def run() -> Any:
@@ -225,36 +224,11 @@ def bench_best_configuration(
 
         return run
 
-    def numpy_at(nt: int) -> Any:
-        def run() -> Any:
-            with limit(nt):
-                return numpy_relax(x, Ws, bs, n_iter, eps)
-
-        return run
-
-    fns: dict[str, Any] = {f"pnnkit_{t}thr": core(t) for t in range(1, max_threads + 1)}
-    pauses = {}
-    if limit is not None:
-        for t in range(1, max_threads + 1):
-            fns[f"numpy_{t}thr"] = numpy_at(t)
-            if t > 1:
-                pauses[f"numpy_{t}thr"] = 0.2
-    else:
-        fns["numpy_env"] = lambda: numpy_relax(x, Ws, bs, n_iter, eps)
-        pauses["numpy_env"] = 0.2
     try:
-        best = interleaved_minima_s(fns, rounds, pauses)
+        out = best_configuration(core, lambda: numpy_relax(x, Ws, bs, n_iter, eps), rounds, max_threads)
     finally:
         pnnkit.set_num_threads(before)
-    pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
-    npy = {k: v for k, v in best.items() if k.startswith("numpy")}
-    out: dict[str, Any] = {"input": input_kind, "minima_s": best, "threadpoolctl": limit is not None}
-    out["best_pnnkit"] = min(pk, key=pk.get)
-    out["best_numpy"] = min(npy, key=npy.get)
-    out["ratio_best_vs_best"] = npy[out["best_numpy"]] / pk[out["best_pnnkit"]]
-    if "numpy_1thr" in best:
-        out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
-    out["load_average_1min"] = load_average()
+    out["input"] = input_kind
     return out
 
 

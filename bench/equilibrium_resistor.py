@@ -202,12 +202,11 @@ def bench_diode_drn_best_config(
 ) -> dict:
     """DRN QP with each side at 1..max_threads threads, interleaved (pnnkit OpenMP threads; numpy's
     BLAS threads through threadpoolctl when installed): thread-for-thread and best-vs-best ratios."""
-    from _timing import blas_thread_limiter, interleaved_minima_s
+    from _timing import best_configuration
 
     model = DeepResistiveNetwork(layer_sizes, seed=0)
     x = np.random.default_rng(3).uniform(size=(batch, layer_sizes[0]))
     vc = model.input_voltages(x)
-    limit = blas_thread_limiter()
     before = pnnkit.get_num_threads()
 
     def core(nt: int):
@@ -217,34 +216,11 @@ def bench_diode_drn_best_config(
 
         return run
 
-    def numpy_at(nt: int):
-        def run():
-            with limit(nt):
-                return drn_block_reference(model, x, sweeps)
-
-        return run
-
-    fns = {f"pnnkit_{t}thr": core(t) for t in range(1, max_threads + 1)}
-    pauses = {}
-    if limit is not None:
-        for t in range(1, max_threads + 1):
-            fns[f"numpy_{t}thr"] = numpy_at(t)
-            if t > 1:
-                pauses[f"numpy_{t}thr"] = 0.2
-    else:
-        fns["numpy_env"] = lambda: drn_block_reference(model, x, sweeps)
-        pauses["numpy_env"] = 0.2
     try:
-        best = interleaved_minima_s(fns, rounds, pauses)
+        out = best_configuration(core, lambda: drn_block_reference(model, x, sweeps), rounds, max_threads)
     finally:
         pnnkit.set_num_threads(before)
-    pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
-    npy = {k: v for k, v in best.items() if k.startswith("numpy")}
-    out = {"layer_sizes": list(layer_sizes), "minima_s": best, "threadpoolctl": limit is not None}
-    out["best_pnnkit"], out["best_numpy"] = min(pk, key=pk.get), min(npy, key=npy.get)
-    out["ratio_best_vs_best"] = npy[out["best_numpy"]] / pk[out["best_pnnkit"]]
-    if "numpy_1thr" in best:
-        out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
+    out["layer_sizes"] = list(layer_sizes)
     return out
 
 
