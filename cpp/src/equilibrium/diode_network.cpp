@@ -118,7 +118,6 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         // A partial last block is padded with copies of its last sample (identical iterates, so the
         // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
         std::vector<double> V(n * kBlock), cst(nf * kBlock, 0.0);
-        alignas(64) double chg[kBlock];  // per-sample largest change of the last sweep
         for (std::int64_t s = 0; s < kBlock; ++s) {
             const std::int64_t row = b0 + std::min(s, nb - 1);
             for (std::int64_t c = 0; c < nc; ++c) V[g.clamped[c] * kBlock + s] = v_clamped[row * nc + c];
@@ -178,8 +177,9 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 }
                 f0 += G;
             }
-            for (int i = 0; i < kVecs; ++i) store8(chg + i * 8, chgv[i]);
             change = 0.0;
+            alignas(64) double chg[kBlock];
+            for (int i = 0; i < kVecs; ++i) store8(chg + i * 8, chgv[i]);
             for (std::int64_t s = 0; s < kBlock; ++s) {
                 if (std::isnan(chg[s])) change = chg[s];
                 if (change < chg[s]) change = chg[s];
@@ -206,6 +206,7 @@ enum class Isa { Baseline, Avx2, Avx512 };
             accumulate_group<G>(nbr, len, w, V, a);                                                     \
         }                                                                                               \
     };
+// (the generic copy keeps the ISO default, no fused multiply-adds, like the rest of the core)
 PNNKIT_DIODE_ACC_COPY(AccGeneric, optimize("fp-contract=off"))
 #if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
 #define PNNKIT_DIODE_X86 1
