@@ -82,15 +82,25 @@ def blas_thread_limiter() -> Callable[[int], Any] | None:
 
 
 def best_configuration(
-    core_at: Callable[[int], Callable[[], Any]],
+    core: Callable[[], Any],
     reference: Callable[[], Any],
     rounds: int,
     max_threads: int = 2,
 ) -> dict[str, Any]:
-    """pnnkit (``core_at(n)``: a call with n OpenMP threads) and a numpy reference at 1..max_threads
-    threads each, interleaved (numpy's BLAS capped through threadpoolctl; without it only at the
-    thread count it started with). Minima, the best of each side, 1-vs-1 and best-vs-best ratios."""
+    """pnnkit's ``core()`` with 1..max_threads OpenMP threads and numpy's ``reference()`` with
+    1..max_threads BLAS threads (threadpoolctl; without it only at the thread count numpy started
+    with), interleaved. Minima, the best of each side, 1-vs-1 and best-vs-best ratios. pnnkit's
+    thread count is restored afterwards."""
+    import pnnkit
+
     limit = blas_thread_limiter()
+
+    def core_at(nt: int) -> Callable[[], Any]:
+        def run() -> Any:
+            pnnkit.set_num_threads(nt)
+            return core()
+
+        return run
 
     def reference_at(nt: int) -> Callable[[], Any]:
         def run() -> Any:
@@ -109,7 +119,11 @@ def best_configuration(
     else:
         fns["numpy_env"] = reference
         pauses["numpy_env"] = 0.2
-    best = interleaved_minima_s(fns, rounds, pauses)
+    before = pnnkit.get_num_threads()
+    try:
+        best = interleaved_minima_s(fns, rounds, pauses)
+    finally:
+        pnnkit.set_num_threads(before)
     pk = {k: v for k, v in best.items() if k.startswith("pnnkit")}
     npy = {k: v for k, v in best.items() if k.startswith("numpy")}
     out: dict[str, Any] = {"minima_s": best, "threadpoolctl": limit is not None}
@@ -119,3 +133,14 @@ def best_configuration(
         out["ratio_1thr_vs_1thr"] = best["numpy_1thr"] / best["pnnkit_1thr"]
     out["load_average_1min"] = load_average()
     return out
+
+
+def print_best_configuration(label: str, r: dict[str, Any]) -> None:
+    """The block printed for one :func:`best_configuration` result."""
+    print(f"{label}, interleaved minima (load average {r['load_average_1min']}):")
+    print("  " + "  ".join(f"{k} {v * 1e3:.2f} ms" for k, v in r["minima_s"].items()))
+    if "ratio_1thr_vs_1thr" in r:
+        print(f"  1 thread vs 1 thread: {r['ratio_1thr_vs_1thr']:.2f}x")
+    print(f"  best vs best ({r['best_pnnkit']} vs {r['best_numpy']}): {r['ratio_best_vs_best']:.2f}x")
+    if not r["threadpoolctl"]:
+        print("  (threadpoolctl not installed: numpy timed only at the BLAS thread count it started with)")

@@ -43,7 +43,7 @@ if __name__ == "__main__" and _threads_from_argv(sys.argv[1:]):
         os.environ[_var] = _threads_from_argv(sys.argv[1:])
 
 import numpy as np  # noqa: E402
-from _timing import load_average, wall_times_s  # noqa: E402
+from _timing import best_configuration, load_average, print_best_configuration, wall_times_s  # noqa: E402
 
 
 def numpy_relax(
@@ -205,42 +205,21 @@ def bench_best_configuration(
     max_threads: int = 2,
 ) -> dict[str, Any]:
     """Each side at each thread count, interleaved (same machine state): pnnkit with 1..max_threads
-    OpenMP threads, numpy with 1..max_threads BLAS threads (threadpoolctl; without it only the BLAS
-    thread count numpy started with). Ratios: thread for thread, and best against best."""
-    import pnnkit
-    from _timing import best_configuration
+    OpenMP threads, numpy with 1..max_threads BLAS threads (``_timing.best_configuration``)."""
     from pnnkit import _core
     from pnnkit.equilibrium.hopfield import HopfieldNetwork
 
     net = HopfieldNetwork(sizes, seed=0, dtype=np.float32, eps=eps, n_iter=n_iter)
     x = hopfield_input(input_kind, batch, sizes[0])
     Ws, bs = net.weights, net.biases
-    before = pnnkit.get_num_threads()
-
-    def core(nt: int) -> Any:
-        def run() -> Any:
-            pnnkit.set_num_threads(nt)
-            return _core.hopfield_relax(x, Ws, bs, None, None, 0.0, "gd", eps, n_iter, 0.0, False)
-
-        return run
-
-    try:
-        out = best_configuration(core, lambda: numpy_relax(x, Ws, bs, n_iter, eps), rounds, max_threads)
-    finally:
-        pnnkit.set_num_threads(before)
+    out = best_configuration(
+        lambda: _core.hopfield_relax(x, Ws, bs, None, None, 0.0, "gd", eps, n_iter, 0.0, False),
+        lambda: numpy_relax(x, Ws, bs, n_iter, eps),
+        rounds,
+        max_threads,
+    )
     out["input"] = input_kind
     return out
-
-
-def print_best_configuration(r: dict[str, Any]) -> None:
-    """The interleaved best-configuration block."""
-    print(f"{r['input']} input, interleaved minima (load average {r['load_average_1min']}):")
-    print("  " + "  ".join(f"{k} {v * 1e3:.2f} ms" for k, v in r["minima_s"].items()))
-    if "ratio_1thr_vs_1thr" in r:
-        print(f"  1 thread vs 1 thread: {r['ratio_1thr_vs_1thr']:.2f}x")
-    print(f"  best vs best ({r['best_pnnkit']} vs {r['best_numpy']}): {r['ratio_best_vs_best']:.2f}x")
-    if not r["threadpoolctl"]:
-        print("  (threadpoolctl not installed: numpy timed only at the BLAS thread count it started with)")
 
 
 def print_hopfield(r: dict[str, Any]) -> None:
@@ -287,7 +266,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         res = {}
         for kind in kinds:
             res[kind] = bench_best_configuration(batch=a.batch, n_iter=a.iters, input_kind=kind, rounds=a.repeats * 2)
-            print_best_configuration(res[kind])
+            print_best_configuration(f"{kind} input", res[kind])
         if a.json:
             with open(a.json, "w") as fh:
                 json.dump({"hopfield_best_config": res}, fh, indent=1)

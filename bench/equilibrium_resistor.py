@@ -28,7 +28,7 @@ if __name__ == "__main__":  # numpy's BLAS gets pnnkit's thread count: set it be
 
 import numpy as np  # noqa: E402
 import pnnkit  # noqa: E402
-from _timing import wall_times_s  # noqa: E402
+from _timing import best_configuration, print_best_configuration, wall_times_s  # noqa: E402
 from pnnkit.equilibrium.diode import CoordinateDescentReference, DeepResistiveNetwork, DiodeNetwork  # noqa: E402
 from pnnkit.equilibrium.resistor import ResistorNetwork, random_connected_graph  # noqa: E402
 
@@ -200,26 +200,14 @@ def bench_diode_drn_best_config(
     layer_sizes: tuple[int, ...] = (64, 128, 10), batch: int = 256, sweeps: int = 20, rounds: int = 30,
     max_threads: int = 2,
 ) -> dict:
-    """DRN QP with each side at 1..max_threads threads, interleaved (pnnkit OpenMP threads; numpy's
-    BLAS threads through threadpoolctl when installed): thread-for-thread and best-vs-best ratios."""
-    from _timing import best_configuration
-
+    """DRN QP with each side at 1..max_threads threads, interleaved (``_timing.best_configuration``)."""
     model = DeepResistiveNetwork(layer_sizes, seed=0)
     x = np.random.default_rng(3).uniform(size=(batch, layer_sizes[0]))
     vc = model.input_voltages(x)
-    before = pnnkit.get_num_threads()
-
-    def core(nt: int):
-        def run():
-            pnnkit.set_num_threads(nt)
-            return _fixed_sweeps(model.network, vc, sweeps)
-
-        return run
-
-    try:
-        out = best_configuration(core, lambda: drn_block_reference(model, x, sweeps), rounds, max_threads)
-    finally:
-        pnnkit.set_num_threads(before)
+    out = best_configuration(
+        lambda: _fixed_sweeps(model.network, vc, sweeps), lambda: drn_block_reference(model, x, sweeps), rounds,
+        max_threads,
+    )
     out["layer_sizes"] = list(layer_sizes)
     return out
 
@@ -299,11 +287,7 @@ def main(argv: list[str] | None = None) -> dict:
         for sizes in ((64, 128, 10), (64, 64, 10)):
             r = bench_diode_drn_best_config(sizes, rounds=10 if args.quick else 30)
             res[str(sizes)] = r
-            print(f"[diode QP, DRN {list(sizes)}] interleaved minima: "
-                  + "  ".join(f"{k} {v * 1e3:.2f} ms" for k, v in r["minima_s"].items()))
-            if "ratio_1thr_vs_1thr" in r:
-                print(f"  1 thread vs 1 thread: {r['ratio_1thr_vs_1thr']:.2f}x")
-            print(f"  best vs best ({r['best_pnnkit']} vs {r['best_numpy']}): {r['ratio_best_vs_best']:.2f}x")
+            print_best_configuration(f"[diode QP, DRN {list(sizes)}]", r)
         if args.json:
             with open(args.json, "w") as fh:
                 json.dump(res, fh, indent=1)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pnnkit
 import pytest
+from conftest import STEP_MODELS, step_model_params
 from pnnkit import _core
 from pnnkit.crossbar import devices as D
 from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig, ReadConfig
@@ -223,29 +224,14 @@ def test_tiki_taka_zero_shift_finds_symmetry_point() -> None:
 
 
 # ---- fast row kernels vs the scalar reference --------------------------------------------------
-def _model_params(model: str) -> _core.DeviceParams:
-    p = _core.DeviceParams()
-    p.model = getattr(_core.StepModel, model)
-    p.dw_min = 0.01  # large steps: the bounds and the weight dependence matter within a few updates
-    if model == "Linear":
-        p.gamma_up, p.gamma_down = 0.5, 0.3
-    elif model == "Pow":
-        p.pow_gamma = 1.7
-        p.pow_up_down = 0.2
-    elif model == "Piecewise":
-        p.piecewise_up = [1.0, 0.8, 0.5, 0.3, 0.1]
-        p.piecewise_down = [0.2, 0.6, 1.2]  # a different node count for the other direction
-    return p
-
-
-MODELS = ["Constant", "Linear", "SoftBounds", "Exp", "Pow", "Piecewise"]
+MODELS = STEP_MODELS
 KERNELS = [k for k in ("auto", "generic", "avx2", "avx512")
            if k == "auto" or k == "generic" or k in ("avx2", "avx512") and _core.pulse_kernel_isa() in (k, "avx512")]
 
 
 def _run_kernel(model: str, kernel: str, mult_noise: bool = True) -> tuple[np.ndarray, int]:
     rng = np.random.default_rng(3)
-    p = _model_params(model)
+    p = step_model_params(model)
     p.mult_noise = mult_noise
     # 70 columns: two full 32-lane blocks and a padded one
     t = _core.PulsedTile(p, 9, 70, 5)
@@ -266,7 +252,7 @@ def test_fast_kernels_equal_scalar_reference(model: str, kernel: str) -> None:
     ref, n_ref = _run_kernel(model, "reference")
     fast, n_fast = _run_kernel(model, kernel)
     assert n_ref == n_fast > 9 * 70 * 4
-    w0 = _core.PulsedTile(_model_params(model), 9, 70, 5).get_weights()
+    w0 = _core.PulsedTile(step_model_params(model), 9, 70, 5).get_weights()
     assert np.mean(ref != w0) > 0.9  # the update moved (almost) every device
     np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12)
 
@@ -297,7 +283,7 @@ def test_fast_kernel_same_weights_with_one_or_two_threads(model: str) -> None:
     out = []
     for nt in (1, 2):
         pnnkit.set_num_threads(nt)
-        t = _core.PulsedTile(_model_params(model), 80, 64, 9)
+        t = _core.PulsedTile(step_model_params(model), 80, 64, 9)
         t.update(x, d, 0.2, 31, True, True, 0, False, "auto")
         out.append(t.get_weights())
     pnnkit.set_num_threads(2)

@@ -13,30 +13,15 @@ import math
 import numpy as np
 import pnnkit
 import pytest
+from conftest import STEP_MODELS, step_model_params
 from pnnkit import _core
 from pnnkit.crossbar import devices as D
 from pnnkit.crossbar.pulsed import AnalogPulsedTile, PulseConfig
 
-MODELS = ["Constant", "Linear", "SoftBounds", "Exp", "Pow", "Piecewise"]
+MODELS = STEP_MODELS
 ISAS = [k for k in ("generic", "avx2", "avx512")
         if k == "generic" or _core.pulse_kernel_isa() in (k, "avx512")]
 F32_ULP = 2.0 ** -24  # half an ulp of 1 in float32: one rounding of a weight |w| <= 1
-
-
-def _params(model: str, std: float = 0.0) -> _core.DeviceParams:
-    p = _core.DeviceParams()
-    p.model = getattr(_core.StepModel, model)
-    p.dw_min = 0.01  # large steps: the bounds and the weight dependence matter within a few updates
-    p.dw_min_std = std
-    if model == "Linear":
-        p.gamma_up, p.gamma_down = 0.5, 0.3
-    elif model == "Pow":
-        p.pow_gamma = 1.7
-        p.pow_up_down = 0.2
-    elif model == "Piecewise":
-        p.piecewise_up = [1.0, 0.8, 0.5, 0.3, 0.1]
-        p.piecewise_down = [0.2, 0.6, 1.2]
-    return p
 
 
 def _run(p: _core.DeviceParams, kernel: str, precision: str, aggregate: bool = False, updates: int = 4,
@@ -54,7 +39,7 @@ def _run(p: _core.DeviceParams, kernel: str, precision: str, aggregate: bool = F
 @pytest.mark.parametrize("kernel", ISAS)
 @pytest.mark.parametrize("model", MODELS)
 def test_noise_free_float32_equals_float64_reference(model: str, kernel: str) -> None:
-    p = _params(model)
+    p = step_model_params(model, dw_min_std=0.0)
     ref, n_ref = _run(p, "reference", "float64")
     f32, n_f32 = _run(p, kernel, "float32")
     assert n_ref == n_f32 > 9 * 150 * 4
@@ -73,7 +58,7 @@ def test_exp_step_carried_exponential_equals_reference(kernel: str, dw_min: floa
     # (updated by a Taylor series of exp(p1 dw)) instead of evaluating it every pulse (the large
     # steps of the tests above evaluate it every pulse). Driven up into the region where the
     # exponential term dominates the step, both equal the reference.
-    p = _params("Exp")
+    p = step_model_params("Exp", dw_min_std=0.0)
     p.dw_min = dw_min
     p.dw_min_dtod = 0.0
     rng = np.random.default_rng(8)
@@ -95,7 +80,7 @@ def test_exp_step_carried_exponential_equals_reference(kernel: str, dw_min: floa
 
 @pytest.mark.parametrize("kernel", ISAS)
 def test_noise_free_aggregated_constant_equals_reference(kernel: str) -> None:
-    p = _params("Constant")
+    p = step_model_params("Constant", dw_min_std=0.0)
     ref, _ = _run(p, "reference", "float64", aggregate=True)
     f32, _ = _run(p, kernel, "float32", aggregate=True)
     np.testing.assert_allclose(f32, ref, rtol=0, atol=4 * 4 * 6 * F32_ULP)
@@ -105,7 +90,7 @@ def test_noise_free_aggregated_constant_equals_reference(kernel: str) -> None:
 def test_isa_copies_agree_with_noise(model: str) -> None:
     # Same words, same normals (the quantile polynomials are the same float32 operations on
     # every copy, up to FMA contraction): the copies agree to float32 rounding.
-    p = _params(model, std=0.3)
+    p = step_model_params(model, dw_min_std=0.3)
     out = [_run(p, k, "float32")[0] for k in ISAS]
     for w in out[1:]:
         np.testing.assert_allclose(w, out[0], rtol=0, atol=4 * 4 * 6 * 31 * F32_ULP)
@@ -119,7 +104,7 @@ def test_float32_same_weights_with_one_or_two_threads(model: str, aggregate: boo
     out = []
     for nt in (1, 2):
         pnnkit.set_num_threads(nt)
-        t = _core.PulsedTile(_params(model, std=0.3), 80, 100, 9)
+        t = _core.PulsedTile(step_model_params(model, dw_min_std=0.3), 80, 100, 9)
         t.update(x, d, 0.2, 31, True, True, 0, aggregate, "auto", "float32")
         out.append(t.get_weights())
     pnnkit.set_num_threads(2)
@@ -176,7 +161,7 @@ def test_noisy_float32_update_matches_float64_in_distribution(model: str, aggreg
     # One single-sample update of a 64 x 256 tile from the same pulse trains: the per-crosspoint
     # weight changes of the two precisions have the same mean and spread (the noise differs draw
     # by draw). One sample: every crosspoint steps in one direction, |dW| ~ n dw.
-    p = _params(model, std=0.3)
+    p = step_model_params(model, dw_min_std=0.3)
     p.dw_min = 0.002
     p.dw_min_dtod = 0.0  # every device steps by dw_min: the noise variance is (0.3 dw_min)^2 n
     rng = np.random.default_rng(13)

@@ -333,12 +333,12 @@ class AnalogPulsedLinear(Module):
         return {"in_features": self.in_features, "out_features": self.out_features, "bias": self.bias}
 
 
-__all__ = ["PulseConfig", "ReadConfig", "AnalogPulsedTile", "AnalogPulsedLinear", "Cell", "PULSE_TYPES", "analog_mvm"]
-
-
 def between_updates(tile: AnalogPulsedTile) -> None:
     """Lifetime decay and diffusion once per mini-batch (aihwkit applies them per update)."""
     if tile.device.lifetime > 0:
         tile.decay(1)
     if tile.device.diffusion > 0:
         tile.diffuse()
+
+
+__all__ = ["PulseConfig", "ReadConfig", "AnalogPulsedTile", "AnalogPulsedLinear", "Cell", "PULSE_TYPES", "analog_mvm"]
