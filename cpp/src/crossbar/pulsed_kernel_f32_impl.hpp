@@ -43,28 +43,12 @@ typedef float vf __attribute__((vector_size(4 * kF)));
 typedef std::int32_t vfm __attribute__((vector_size(4 * kF)));
 typedef std::uint32_t vfu __attribute__((vector_size(4 * kF)));
 
-inline vf loadf(const float* p) {
-    vf v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void storef(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-inline vfu loadu(const std::uint32_t* p) {
-    vfu v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-inline vf splatf(float x) {
-    vf v = {};
-    return v + x;
-}
-inline vf fsel(vfm m, vf a, vf b) {
-#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
-    return m ? a : b;
-#else
-    return reinterpret_cast<vf>((reinterpret_cast<vfm>(a) & m) | (reinterpret_cast<vfm>(b) & ~m));
-#endif
-}
+// (load_as, store_as, splat_as, select_as: pulsed_kernel_impl.hpp)
+inline vf loadf(const float* p) { return load_as<vf>(p); }
+inline void storef(float* p, vf v) { store_as(p, v); }
+inline vfu loadu(const std::uint32_t* p) { return load_as<vfu>(p); }
+inline vf splatf(float x) { return splat_as<vf>(x); }
+inline vf fsel(vfm m, vf a, vf b) { return select_as(m, a, b); }
 // max / min per lane (one instruction on the SIMD targets; operands are never NaN here).
 inline vf fmaxv(vf a, vf b) {
 #if defined(PNNKIT_PULSE_AVX512)

@@ -165,30 +165,38 @@ typedef std::uint64_t vu __attribute__((vector_size(8 * kV)));
 typedef std::int32_t vi __attribute__((vector_size(4 * kV)));
 typedef std::uint32_t vw __attribute__((vector_size(4 * kV)));
 
-inline vd loadv(const double* p) {
-    vd v;
+// Primitives for any vector type V (here and in the float32 kernels): unaligned load / store of
+// its lanes, a splat, and m ? a : b per lane (m all-ones or zero, a vector of integers M of the
+// lanes' width). GCC scalarizes the vector ternary where the vector is wider than the target's
+// registers (the generic copy), so there the select is bit operations.
+template <class V, class E>
+inline V load_as(const E* p) {
+    V v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-inline void storev(double* p, vd v) { __builtin_memcpy(p, &v, sizeof v); }
-inline vw loadw(const std::uint32_t* p) {
-    vw v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
+template <class V, class E>
+inline void store_as(E* p, V v) {
+    __builtin_memcpy(p, &v, sizeof v);
 }
-inline vd splat(double x) {
-    vd v = {};
+template <class V, class E>
+inline V splat_as(E x) {
+    V v = {};
     return v + x;
 }
-// m ? a : b per lane (m all-ones or zero). GCC scalarizes the vector ternary where the
-// vector is wider than the target's registers (the generic copy), so there it is bit operations.
-inline vd vsel(vl m, vd a, vd b) {
+template <class M, class V>
+inline V select_as(M m, V a, V b) {
 #if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     return m ? a : b;
 #else
-    return reinterpret_cast<vd>((reinterpret_cast<vl>(a) & m) | (reinterpret_cast<vl>(b) & ~m));
+    return reinterpret_cast<V>((reinterpret_cast<M>(a) & m) | (reinterpret_cast<M>(b) & ~m));
 #endif
 }
+inline vd loadv(const double* p) { return load_as<vd>(p); }
+inline void storev(double* p, vd v) { store_as(p, v); }
+inline vw loadw(const std::uint32_t* p) { return load_as<vw>(p); }
+inline vd splat(double x) { return splat_as<vd>(x); }
+inline vd vsel(vl m, vd a, vd b) { return select_as(m, a, b); }
 // Lane comparisons as all-ones/zero masks.
 inline vl vlt(vd a, vd b) { return a < b; }
 inline vl vgt(vd a, vd b) { return a > b; }
