@@ -4,22 +4,8 @@
 //
 // ODR: everything this copy defines lives in its own namespaces, pocketfft included (renamed to
 // pocketfft_avx2 below), so the linker cannot merge one of its inline or template functions with
-// the generic copy's. The standard headers are included before the target pragma, so their
-// templates keep the default target.
-#include <algorithm>
-#include <cmath>
-#include <complex>
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <new>
-#include <stdexcept>
-#include <type_traits>
-#include <utility>
-#include <vector>
-
+// the generic copy's. The standard headers (stack_kernel_std.hpp) come before the target pragma.
+#include "stack_kernel_std.hpp"
 #include "stack_kernels.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -27,26 +13,8 @@
 #pragma GCC target("avx2,fma")
 #define pocketfft pocketfft_avx2
 #define PNNKIT_OPTICS_NS isa_avx2
-// g++ (unlike gcc for C) does not define the ISA macros inside a target region: the C++ front end
-// preprocesses before it parses the pragma. pocketfft sizes its SIMD lanes from them, so they are
-// set by hand around its inclusion (and only here: no other header follows).
-#ifndef __AVX__
-#define __AVX__ 1
-#define PNNKIT_OPTICS_DEFINED__AVX__
-#endif
-#ifndef __AVX2__
-#define __AVX2__ 1
-#define PNNKIT_OPTICS_DEFINED__AVX2__
-#endif
-#include "stack_kernel_impl.hpp"
-#ifdef PNNKIT_OPTICS_DEFINED__AVX__
-#undef __AVX__
-#undef PNNKIT_OPTICS_DEFINED__AVX__
-#endif
-#ifdef PNNKIT_OPTICS_DEFINED__AVX2__
-#undef __AVX2__
-#undef PNNKIT_OPTICS_DEFINED__AVX2__
-#endif
+#define PNNKIT_OPTICS_WIDE_AVX512 0
+#include "stack_kernel_wide.inc"
 
 // pocketfft picked the wide lanes.
 static_assert(pocketfft_avx2::detail::VLEN<float>::val == 8, "pocketfft lanes are not avx2-wide");

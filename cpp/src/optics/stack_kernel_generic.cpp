@@ -1,18 +1,11 @@
 // The free-space kernels for the compiler's default instruction set (always available), and the
 // run-time choice between the instruction-set copies (stack_kernel_avx2.cpp, _avx512.cpp).
-#include <algorithm>
 #include <atomic>
-#include <complex>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <string>
-#include <type_traits>
-#include <utility>
-#include <vector>
 
 #include "pnnkit/common/error.hpp"
 #include "pnnkit/optics/propagation.hpp"
+#include "stack_kernel_std.hpp"
 #include "stack_kernels.hpp"
 
 #define PNNKIT_OPTICS_NS isa_generic
