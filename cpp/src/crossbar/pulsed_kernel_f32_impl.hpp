@@ -252,20 +252,10 @@ inline vfu next_words(Xoshiro& x) {
     return r;
 }
 
-// Coincidence counts of kF columns as floats.
-inline vf countsf(const std::uint32_t* xw, std::uint32_t dword) {
-    return __builtin_convertvector(reinterpret_cast<vfm>(popcount_lanes(loadu(xw) & dword)), vf);
-}
-inline float hmaxf(vf v) {
-    float m = v[0];
-    for (int t = 1; t < kF; ++t) m = v[t] > m ? v[t] : m;
-    return m;
-}
-inline float hsumf(vf v) {
-    float s = 0.0f;
-    for (int t = 0; t < kF; ++t) s += v[t];
-    return s;
-}
+// Coincidence counts of kF columns as floats; largest lane and lane sum (pulsed_kernel_impl.hpp).
+inline vf countsf(const std::uint32_t* xw, std::uint32_t dword) { return counts_as<vf, vfm, vfu>(xw, dword); }
+inline float hmaxf(vf v) { return hmax_as<kF>(v); }
+inline float hsumf(vf v) { return hsum_as<kF>(v); }
 
 // One (sample, row) block of 32 lanes in float32: weights, signs and the lanes' device data.
 // The float device arrays (PulseRowArgs::f_*) have rows padded to a multiple of 32 columns

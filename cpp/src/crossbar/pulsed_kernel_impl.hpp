@@ -319,21 +319,29 @@ inline VU popcount_lanes(VU v) {
     return (v + (v >> 8) + (v >> 16) + (v >> 24)) & 0x3Fu;
 }
 
-// Coincidence counts of kV columns: popcount(xbits & dword) as doubles.
-inline vd countsv(const std::uint32_t* xw, std::uint32_t dword) {
-    return __builtin_convertvector(reinterpret_cast<vi>(popcount_lanes(loadw(xw) & dword)), vd);
+// Coincidence counts of the columns of one vector VF: popcount(xbits & dword) as VF's lanes (VU:
+// 32-bit unsigned words, VI: 32-bit signed ones, as many lanes as VF).
+template <class VF, class VI, class VU>
+inline VF counts_as(const std::uint32_t* xw, std::uint32_t dword) {
+    return __builtin_convertvector(reinterpret_cast<VI>(popcount_lanes(load_as<VU>(xw) & dword)), VF);
 }
+inline vd countsv(const std::uint32_t* xw, std::uint32_t dword) { return counts_as<vd, vi, vw>(xw, dword); }
 
-inline double hmaxv(vd v) {
-    double m = v[0];
-    for (int t = 1; t < kV; ++t) m = v[t] > m ? v[t] : m;
+// Largest lane and sum of the lanes (in lane order) of an N-lane vector.
+template <int N, class V>
+inline auto hmax_as(V v) {
+    auto m = v[0];
+    for (int t = 1; t < N; ++t) m = v[t] > m ? v[t] : m;
     return m;
 }
-inline double hsumv(vd v) {
-    double s = 0.0;
-    for (int t = 0; t < kV; ++t) s += v[t];
+template <int N, class V>
+inline auto hsum_as(V v) {
+    decltype(v[0] + v[0]) s = 0;
+    for (int t = 0; t < N; ++t) s += v[t];
     return s;
 }
+inline double hmaxv(vd v) { return hmax_as<kV>(v); }
+inline double hsumv(vd v) { return hsum_as<kV>(v); }
 
 // ---- aggregated ConstantStep -------------------------------------------------------------
 // One 32-column block of one (sample, row): n steps summed into one Gaussian, then clipped.
