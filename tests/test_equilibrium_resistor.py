@@ -216,6 +216,26 @@ def test_same_iterates_as_numpy_reference_and_warns_when_unconverged():
     assert not net.last_stats_["converged"] and net.last_stats_["sweeps"] == 3
 
 
+def test_warm_start_continues_the_same_iterates_and_non_finite_currents_raise():
+    # 37 samples: one full block of 32 and a partial one, whose padding must not leak into the result.
+    n = 25
+    edges, g, cl, lo, hi, rng = _diode_case(seed=6)
+    vc = rng.uniform(-1, 1, (37, 3))
+    cur = rng.normal(size=(37, n))
+    net = DiodeNetwork(n, edges, g, cl, lo, hi)
+    with pytest.warns(RuntimeWarning):
+        v4 = net.solve(vc, cur, max_sweeps=4, tol_V=1e-300)
+        v8 = net.solve(vc, cur, max_sweeps=8, tol_V=1e-300)
+        v4_4 = net.solve(vc, cur, v_init=v4, max_sweeps=4, tol_V=1e-300)
+    # Gauss-Seidel's state is the potentials alone: four sweeps from v4 are sweeps 5..8, bit for bit.
+    np.testing.assert_array_equal(v4_4, v8)
+    np.testing.assert_array_equal(v8[:, cl], vc)
+    bad = cur.copy()
+    bad[33, 7] = np.nan
+    with pytest.raises(ValueError, match=r"not finite \(samples 32\.\.36\)"):
+        net.solve(vc, bad, max_sweeps=4, tol_V=1e-300)
+
+
 def test_negative_nudge_must_keep_energy_convex():
     net = DiodeNetwork(3, [[0, 1], [1, 2]], [1.0, 1.0], [0])
     with pytest.raises(ValueError, match="non-convex"):

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "pnnkit/common/error.hpp"
 
@@ -117,17 +118,35 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         // Node-major block: V[node * kBlock + s] so the per-edge update runs over contiguous samples.
         // A partial last block is padded with copies of its last sample (identical iterates, so the
         // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
-        std::vector<double> V(n * kBlock), cst(nf * kBlock, 0.0);
-        for (std::int64_t s = 0; s < kBlock; ++s) {
-            const std::int64_t row = b0 + std::min(s, nb - 1);
-            for (std::int64_t c = 0; c < nc; ++c) V[g.clamped[c] * kBlock + s] = v_clamped[row * nc + c];
-            for (std::int64_t f = 0; f < nf; ++f) {
-                const std::int64_t node = g.free_nodes[f];
-                double v0 = v_init ? v_init[row * n + node] : 0.0;
-                V[node * kBlock + s] = std::min(std::max(v0, lower[node]), upper[node]);
-                double c0 = currents ? currents[row * n + node] : 0.0;
-                if (nudge_of[f] >= 0) c0 += beta * targets[row * n_nudge + nudge_of[f]];
-                cst[f * kBlock + s] = c0;
+        // Filled and read back node by node, so each node's kBlock samples are written as whole
+        // vectors (sample-major loops strided through V and thrashed L1).
+        // Every entry of V and cst is written below, so neither is zero-filled first.
+        std::unique_ptr<double[]> V_buf(new double[n * kBlock]), cst_buf(new double[nf * kBlock]);
+        double* const V = V_buf.get();
+        double* const cst = cst_buf.get();
+        std::int64_t row[kBlock];
+        for (std::int64_t s = 0; s < kBlock; ++s) row[s] = b0 + std::min(s, nb - 1);
+        for (std::int64_t c = 0; c < nc; ++c) {
+            double* vp = V + g.clamped[c] * kBlock;
+            for (std::int64_t s = 0; s < kBlock; ++s) vp[s] = v_clamped[row[s] * nc + c];
+        }
+        for (std::int64_t f = 0; f < nf; ++f) {
+            const std::int64_t node = g.free_nodes[f];
+            const double lo = lower[node], hi = upper[node];
+            double* vp = V + node * kBlock;
+            double* cp = cst + f * kBlock;
+            for (std::int64_t s = 0; s < kBlock; ++s) {
+                const double v0 = v_init ? v_init[row[s] * n + node] : 0.0;
+                vp[s] = std::min(std::max(v0, lo), hi);
+            }
+            if (currents) {
+                for (std::int64_t s = 0; s < kBlock; ++s) cp[s] = currents[row[s] * n + node];
+            } else {
+                for (std::int64_t s = 0; s < kBlock; ++s) cp[s] = 0.0;
+            }
+            if (nudge_of[f] >= 0) {
+                const std::int64_t k = nudge_of[f];
+                for (std::int64_t s = 0; s < kBlock; ++s) cp[s] += beta * targets[row[s] * n_nudge + k];
             }
         }
         for (std::int64_t f = 0; f < nf;) {  // constant currents from the clamped neighbours
@@ -136,11 +155,11 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
             const double* w[4];
             for (int gi = 0; gi < G; ++gi) {
                 w[gi] = &wt[row_free_end[f + gi]];
-                for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f + gi) * kBlock + i * 8]);
+                for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(cst + (f + gi) * kBlock + i * 8);
             }
-            accumulate_any<K>(G, &nbr[row_free_end[f]], row_ptr[f + 1] - row_free_end[f], w, V.data(), a);
+            accumulate_any<K>(G, &nbr[row_free_end[f]], row_ptr[f + 1] - row_free_end[f], w, V, a);
             for (int gi = 0; gi < G; ++gi)
-                for (int i = 0; i < kVecs; ++i) store8(&cst[(f + gi) * kBlock + i * 8], a[gi][i]);
+                for (int i = 0; i < kVecs; ++i) store8(cst + (f + gi) * kBlock + i * 8, a[gi][i]);
             f += G;
         }
         std::int64_t sweep = 0;
@@ -157,13 +176,13 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 const double* w[4];
                 for (int gi = 0; gi < G; ++gi) {
                     w[gi] = &wt[row_ptr[f0 + gi]];
-                    for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(&cst[(f0 + gi) * kBlock + i * 8]);
+                    for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(cst + (f0 + gi) * kBlock + i * 8);
                 }
-                accumulate_any<K>(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V.data(), a);
+                accumulate_any<K>(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V, a);
                 for (int gi = 0; gi < G; ++gi) {
                     const std::int64_t f = f0 + gi, node = g.free_nodes[f];
                     const double lo = lower[node], hi = upper[node], id = inv_den[f];
-                    double* vf = &V[node * kBlock];
+                    double* vf = V + node * kBlock;
                     for (int i = 0; i < kVecs; ++i) {
                         // std::min(std::max(a id, lo), hi) and std::abs lane by lane (NaN kept)
                         V8 v = a[gi][i] * id;
@@ -188,12 +207,15 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         }
         sweeps_out = sweep;
         change_out = change;
-        for (std::int64_t s = 0; s < nb; ++s)
-            for (std::int64_t node = 0; node < n; ++node) {
-                const double v = V[node * kBlock + s];
-                if (!std::isfinite(v)) finite = false;
-                out[(b0 + s) * n + node] = v;
-            }
+        // x * 0 is 0 for finite x and NaN otherwise: one multiply-add per entry instead of a branch.
+        alignas(64) double nonfinite[kBlock] = {};
+        for (std::int64_t node = 0; node < n; ++node) {
+            const double* vp = V + node * kBlock;
+            for (std::int64_t s = 0; s < kBlock; ++s) nonfinite[s] += vp[s] * 0.0;
+            for (std::int64_t s = 0; s < nb; ++s) out[(b0 + s) * n + node] = vp[s];
+        }
+        for (std::int64_t s = 0; s < kBlock; ++s)
+            if (nonfinite[s] != 0.0) finite = false;
 }
 
 enum class Isa { Baseline, Avx2, Avx512 };
