@@ -236,6 +236,49 @@ def test_warm_start_continues_the_same_iterates_and_non_finite_currents_raise():
         net.solve(vc, bad, max_sweeps=4, tol_V=1e-300)
 
 
+def test_every_vector_isa_copy_gives_the_same_iterates(tmp_path):
+    # The block solver picks AVX-512 / AVX2 / baseline at run time; PNNKIT_DIODE_ISA caps it. A random
+    # graph (groups of one node) and a DRN (groups of 2 to 4 nodes), 37 samples (a partial block).
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, sys, warnings\n"
+        "from pnnkit.equilibrium.diode import DeepResistiveNetwork, DiodeNetwork\n"
+        "from pnnkit.equilibrium.resistor import random_connected_graph\n"
+        "warnings.simplefilter('ignore')\n"
+        "rng = np.random.default_rng(5)\n"
+        "n = 30\n"
+        "edges = random_connected_graph(n, 80, seed=5)\n"
+        "lo = np.where(rng.random(n) < 0.5, -0.2, -np.inf)\n"
+        "hi = np.where(rng.random(n) < 0.5, 0.2, np.inf)\n"
+        "net = DiodeNetwork(n, edges, rng.uniform(0.2, 5.0, 80), [0, 1, 2], lo, hi)\n"
+        "a = net.solve(rng.uniform(-1, 1, (37, 3)), max_sweeps=6, tol_V=1e-300)\n"
+        "drn = DeepResistiveNetwork((8, 14, 3), seed=1)\n"
+        "b = drn.network.solve(drn.input_voltages(rng.uniform(size=(37, 8))), max_sweeps=6, tol_V=1e-300)\n"
+        "np.save(sys.argv[1], np.concatenate([a.ravel(), b.ravel()]))\n"
+    )
+    outs = []
+    for isa in ("baseline", "avx2", "native"):
+        path = tmp_path / f"{isa}.npy"
+        env = dict(os.environ, PNNKIT_DIODE_ISA=isa)
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
+        outs.append(np.load(path))
+    # fused multiply-adds round differently from the baseline's separate ones, in the last bits only
+    np.testing.assert_allclose(outs[1], outs[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(outs[2], outs[0], rtol=0, atol=1e-12)
+    # and the baseline copy is the same coordinate descent as the numpy reference
+    rng = np.random.default_rng(5)
+    n = 30
+    edges = random_connected_graph(n, 80, seed=5)
+    lo = np.where(rng.random(n) < 0.5, -0.2, -np.inf)
+    hi = np.where(rng.random(n) < 0.5, 0.2, np.inf)
+    g = rng.uniform(0.2, 5.0, 80)
+    ref = coordinate_descent_reference(n, edges, g, [0, 1, 2], lo, hi, rng.uniform(-1, 1, (37, 3)), n_sweeps=6)
+    np.testing.assert_allclose(outs[0][: 37 * n], ref.ravel(), rtol=0, atol=1e-12)
+
+
 def test_negative_nudge_must_keep_energy_convex():
     net = DiodeNetwork(3, [[0, 1], [1, 2]], [1.0, 1.0], [0])
     with pytest.raises(ValueError, match="non-convex"):

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "pnnkit/common/error.hpp"
@@ -56,6 +58,51 @@ inline __attribute__((always_inline)) void accumulate_group(const std::int64_t* 
     for (int gi = 0; gi < G; ++gi)
         for (int i = 0; i < kVecs; ++i) a[gi][i] = acc[gi][i];
 }
+// |d| by clearing the sign bit (a NaN stays a NaN): one AND where `d < 0 ? -d : d` took three ops.
+typedef long long V8i __attribute__((vector_size(64)));
+inline __attribute__((always_inline)) V8 abs8(V8 d) {
+    return reinterpret_cast<V8>(reinterpret_cast<V8i>(d) & (V8i{} + 0x7fffffffffffffffLL));
+}
+
+// Where one group's update reads and writes: G nodes that share their free-neighbour list.
+struct GroupUpdate {
+    const double* cst[4];  // constant current of each node (kBlock samples), amperes
+    double* v[4];          // potential of each node in the block (kBlock samples), volts
+    const double* w[4];    // conductances of each node towards the shared neighbours, siemens
+    double lo[4], hi[4], inv_den[4];
+};
+
+// Exact coordinate update of a group: v = clip((cst + sum_k w[k] V[nbr[k]]) / den, lo, hi), written
+// back, and chg[s] = max(chg[s], |v_new - v_old|). Accumulation, clip and change in one function,
+// so the G x kVecs sums stay in registers (split in two, they went through the stack between them).
+template <int G>
+inline __attribute__((always_inline)) void update_group(const std::int64_t* nbr, std::int64_t len,
+                                                        const GroupUpdate& u, const double* V, V8* chg) {
+    V8 a[G][kVecs];
+#pragma GCC unroll 4
+    for (int gi = 0; gi < G; ++gi)
+        for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(u.cst[gi] + i * 8);
+    accumulate_group<G>(nbr, len, u.w, V, a);
+    V8 c[kVecs];
+    for (int i = 0; i < kVecs; ++i) c[i] = chg[i];
+#pragma GCC unroll 4
+    for (int gi = 0; gi < G; ++gi) {
+        const V8 lo = u.lo[gi] + V8{}, hi = u.hi[gi] + V8{};
+        const double id = u.inv_den[gi];
+        double* vf = u.v[gi];
+        for (int i = 0; i < kVecs; ++i) {
+            // std::min(std::max(a id, lo), hi) lane by lane (a NaN is kept, as std::max keeps it)
+            V8 v = a[gi][i] * id;
+            v = v < lo ? lo : v;
+            v = hi < v ? hi : v;
+            const V8 d = abs8(v - load8(vf + i * 8));
+            c[i] = c[i] > d ? c[i] : d;
+            store8(vf + i * 8, v);
+        }
+    }
+    for (int i = 0; i < kVecs; ++i) chg[i] = c[i];
+}
+
 // One out-of-line copy per group size and instruction set (K): inlined into the large block
 // solver, the register allocator spilled the loaded neighbours to the stack.
 template <class K>
@@ -67,6 +114,17 @@ inline __attribute__((always_inline)) void accumulate_any(int G, const std::int6
         case 3: K::template acc<3>(nbr, len, w, V, a); break;
         case 2: K::template acc<2>(nbr, len, w, V, a); break;
         default: K::template acc<1>(nbr, len, w, V, a); break;
+    }
+}
+
+template <class K>
+inline __attribute__((always_inline)) void update_any(int G, const std::int64_t* nbr, std::int64_t len,
+                                                      const GroupUpdate& u, const double* V, V8* chg) {
+    switch (G) {
+        case 4: K::template upd<4>(nbr, len, u, V, chg); break;
+        case 3: K::template upd<3>(nbr, len, u, V, chg); break;
+        case 2: K::template upd<2>(nbr, len, u, V, chg); break;
+        default: K::template upd<1>(nbr, len, u, V, chg); break;
     }
 }
 
@@ -162,40 +220,39 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 for (int i = 0; i < kVecs; ++i) store8(cst + (f + gi) * kBlock + i * 8, a[gi][i]);
             f += G;
         }
+        // The sweep's groups, with their pointers into this block, built once for all sweeps.
+        struct SweepGroup {
+            int G;
+            const std::int64_t* nbr;
+            std::int64_t len;
+            GroupUpdate u;
+        };
+        std::vector<SweepGroup> groups;
+        for (std::int64_t f0 = 0; f0 < nf;) {
+            SweepGroup sg;
+            sg.G = std::max(1, job.free_group[f0]);
+            sg.nbr = &nbr[row_ptr[f0]];
+            sg.len = row_free_end[f0] - row_ptr[f0];
+            for (int gi = 0; gi < sg.G; ++gi) {
+                const std::int64_t f = f0 + gi, node = g.free_nodes[f];
+                sg.u.cst[gi] = cst + f * kBlock;
+                sg.u.v[gi] = V + node * kBlock;
+                sg.u.w[gi] = &wt[row_ptr[f]];
+                sg.u.lo[gi] = lower[node];
+                sg.u.hi[gi] = upper[node];
+                sg.u.inv_den[gi] = inv_den[f];
+            }
+            groups.push_back(sg);
+            f0 += sg.G;
+        }
         std::int64_t sweep = 0;
         double change = 0.0;
         while (sweep < max_sweeps) {
             ++sweep;
             V8 chgv[kVecs];  // per-sample largest change of this sweep
             for (int i = 0; i < kVecs; ++i) chgv[i] = V8{} * 0.0;
-            for (std::int64_t f0 = 0; f0 < nf;) {
-                // the samples of the block in kVecs explicit vectors: an auto-vectorizer may instead
-                // interchange the loops and gather across neighbours
-                const int G = std::max(1, job.free_group[f0]);
-                V8 a[4][kVecs];
-                const double* w[4];
-                for (int gi = 0; gi < G; ++gi) {
-                    w[gi] = &wt[row_ptr[f0 + gi]];
-                    for (int i = 0; i < kVecs; ++i) a[gi][i] = load8(cst + (f0 + gi) * kBlock + i * 8);
-                }
-                accumulate_any<K>(G, &nbr[row_ptr[f0]], row_free_end[f0] - row_ptr[f0], w, V, a);
-                for (int gi = 0; gi < G; ++gi) {
-                    const std::int64_t f = f0 + gi, node = g.free_nodes[f];
-                    const double lo = lower[node], hi = upper[node], id = inv_den[f];
-                    double* vf = V + node * kBlock;
-                    for (int i = 0; i < kVecs; ++i) {
-                        // std::min(std::max(a id, lo), hi) and std::abs lane by lane (NaN kept)
-                        V8 v = a[gi][i] * id;
-                        v = v < lo ? lo + V8{} : v;
-                        v = hi < v ? hi + V8{} : v;
-                        V8 d = v - load8(vf + i * 8);
-                        d = d < 0.0 ? -d : d;
-                        chgv[i] = chgv[i] > d ? chgv[i] : d;
-                        store8(vf + i * 8, v);
-                    }
-                }
-                f0 += G;
-            }
+            for (const SweepGroup& sg : groups)
+                update_any<K>(sg.G, sg.nbr, sg.len, sg.u, V, chgv);
             change = 0.0;
             alignas(64) double chg[kBlock];
             for (int i = 0; i < kVecs; ++i) store8(chg + i * 8, chgv[i]);
@@ -227,6 +284,11 @@ enum class Isa { Baseline, Avx2, Avx512 };
                                                          V8 (*a)[kVecs]) {                              \
             accumulate_group<G>(nbr, len, w, V, a);                                                     \
         }                                                                                               \
+        template <int G>                                                                                \
+        static __attribute__((noinline, __VA_ARGS__)) void upd(const std::int64_t* nbr, std::int64_t len,     \
+                                                         const GroupUpdate& u, const double* V, V8* chg) { \
+            update_group<G>(nbr, len, u, V, chg);                                                       \
+        }                                                                                               \
     };
 // (the generic copy keeps the ISO default, no fused multiply-adds, like the rest of the core)
 PNNKIT_DIODE_ACC_COPY(AccGeneric, optimize("fp-contract=off"))
@@ -246,6 +308,11 @@ __attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) void solve_blo
 }
 Isa detect_isa() {
     __builtin_cpu_init();
+    // PNNKIT_DIODE_ISA=baseline|avx2 caps the choice, so the tests can run every copy on one machine.
+    const char* cap = std::getenv("PNNKIT_DIODE_ISA");
+    if (cap && std::strcmp(cap, "baseline") == 0) return Isa::Baseline;
+    if (cap && std::strcmp(cap, "avx2") == 0)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? Isa::Avx2 : Isa::Baseline;
     if (__builtin_cpu_supports("avx512f")) return Isa::Avx512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
     return Isa::Baseline;
