@@ -571,8 +571,9 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     // the factor sdir (1 + std z) of the multiplicative noise, or sdir std z of the additive one.
     alignas(64) float qbuf[kLanes * kChunkLanes];
     if (noisy) {
-        // pass 1: the words of every lane's stream (pulse s of group g at slot s*kChunkGroups + g)
-        alignas(64) std::uint32_t wbuf[kLanes * kChunkLanes];
+        // Each group's stream word by word, each word turned into its normal and noise factor at
+        // once (pulse s of group g at slot s*kChunkGroups + g): the stream's short dependency chain
+        // and the independent quantile polynomials overlap, and no word is stored in between.
         for (int q = 0; q < nb; ++q) {
             std::uint32_t buf[2][64];
             const std::uint64_t ctr = (blkid0 + static_cast<std::uint64_t>(q)) * 32u;
@@ -590,21 +591,11 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
                 x.s3 = loadu(bb + 48);
                 // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
                 x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
-                for (int t = 0; t < np; ++t) {
-                    const vfu wd = next_words(x);
-                    __builtin_memcpy(wbuf + (t * kChunkGroups + g) * kF, &wd, sizeof wd);
-                }
-            }
-        }
-        // pass 2: the normals and noise factors, slot by slot (independent iterations)
-        const int smax = static_cast<int>(nmax_chunk);
-        for (int t = 0; t < smax; ++t) {
-            for (int g = 0; g < ngroups; ++g) {
-                if (static_cast<float>(t) >= nmaxg[g]) continue;
-                const int slot = (t * kChunkGroups + g) * kF;
-                const vf z = normal_quantile(loadu(wbuf + slot));
                 const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
-                storef(qbuf + slot, Additive ? sstd * z : sstd * z + sdir);
+                for (int t = 0; t < np; ++t) {
+                    const vf z = normal_quantile(next_words(x));
+                    storef(qbuf + (t * kChunkGroups + g) * kF, Additive ? sstd * z : sstd * z + sdir);
+                }
             }
         }
     }
