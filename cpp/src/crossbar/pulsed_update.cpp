@@ -321,7 +321,10 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
             const detail::PulseKernels& ks = kernels_for(up.kernel);
             const detail::PulseRowFn fn = f32 ? (aggregate ? ks.constant_row_f32 : ks.per_pulse_row_f32)
                                               : (aggregate ? ks.constant_row : ks.per_pulse_row);
-#pragma omp parallel for schedule(static) num_threads(nthreads) reduction(+ : total)
+            // Rows in small dynamic chunks: a row's work grows with its |d| pulse counts, which a
+            // trained layer's errors make uneven; each row draws from its own counters, so the
+            // weights do not depend on which thread ran it.
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nthreads) reduction(+ : total)
             for (std::int64_t i = 0; i < R; ++i) total += fn(a, i);
         }
     } else {

@@ -191,12 +191,15 @@ void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std:
     P.data.reset(P.panels * k * nr);
     P.bias.reset(P.panels * nr);
     T* dst0 = P.data.data();
-    for (std::int64_t jp = 0; jp < P.panels; ++jp) {
-        const std::int64_t j0 = jp * nr, nj = std::min(nr, n - j0);
-        T* dst = dst0 + jp * k * nr;
-        for (std::int64_t p = 0; p < k; ++p) {
-            std::memcpy(dst + p * nr, W + p * n + j0, sizeof(T) * static_cast<std::size_t>(nj));
-            for (std::int64_t j = nj; j < nr; ++j) dst[p * nr + j] = T(0);
+    // Row by row (W is read once, in order), each row's slices copied by plain loops: a memcpy call
+    // per slice of nr values cost more than the copy itself.
+    for (std::int64_t p = 0; p < k; ++p) {
+        const T* src = W + p * n;
+        for (std::int64_t jp = 0; jp < P.panels; ++jp) {
+            const std::int64_t j0 = jp * nr, nj = std::min(nr, n - j0);
+            T* dst = dst0 + (jp * k + p) * nr;
+            for (std::int64_t j = 0; j < nj; ++j) dst[j] = src[j0 + j];
+            for (std::int64_t j = nj; j < nr; ++j) dst[j] = T(0);
         }
     }
     for (std::int64_t j = 0; j < P.panels * nr; ++j) P.bias.data()[j] = j < n ? bias[j] : T(0);
