@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 
 #include "pnnkit/common/error.hpp"
 
@@ -62,6 +61,25 @@ inline __attribute__((always_inline)) void accumulate_group(const std::int64_t* 
 typedef long long V8i __attribute__((vector_size(64)));
 inline __attribute__((always_inline)) V8 abs8(V8 d) {
     return reinterpret_cast<V8>(reinterpret_cast<V8i>(d) & (V8i{} + 0x7fffffffffffffffLL));
+}
+
+// 8 x 8 transpose of doubles in registers (r[i][j] -> r[j][i]): three stages of two-vector
+// shuffles. Moves a block between node-major (V) and sample-major (the caller's arrays) layouts
+// eight values per store instead of one.
+inline __attribute__((always_inline)) void transpose8(V8* r) {
+    V8 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = __builtin_shuffle(r[i], r[i + 1], V8i{0, 8, 2, 10, 4, 12, 6, 14});
+        t[i + 1] = __builtin_shuffle(r[i], r[i + 1], V8i{1, 9, 3, 11, 5, 13, 7, 15});
+    }
+    for (int i : {0, 1, 4, 5}) {
+        u[i] = __builtin_shuffle(t[i], t[i + 2], V8i{0, 1, 8, 9, 4, 5, 12, 13});
+        u[i + 2] = __builtin_shuffle(t[i], t[i + 2], V8i{2, 3, 10, 11, 6, 7, 14, 15});
+    }
+    for (int i = 0; i < 4; ++i) {
+        r[i] = __builtin_shuffle(u[i], u[i + 4], V8i{0, 1, 2, 3, 8, 9, 10, 11});
+        r[i + 4] = __builtin_shuffle(u[i], u[i + 4], V8i{4, 5, 6, 7, 12, 13, 14, 15});
+    }
 }
 
 // Where one group's update reads and writes: G nodes that share their free-neighbour list.
@@ -178,13 +196,24 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         // stopping rule is unaffected) to keep every inner loop at the compile-time length kBlock.
         // Filled and read back node by node, so each node's kBlock samples are written as whole
         // vectors (sample-major loops strided through V and thrashed L1).
-        // Every entry of V and cst is written below, so neither is zero-filled first.
-        std::unique_ptr<double[]> V_buf(new double[n * kBlock]), cst_buf(new double[nf * kBlock]);
-        double* const V = V_buf.get();
-        double* const cst = cst_buf.get();
+        // Per-thread workspace kept between blocks and calls: ~100 kB allocated per block came back
+        // as fresh pages, and their faults cost more than the block's sweeps.
+        static thread_local std::vector<double> V_ws, cst_ws;
+        if (V_ws.size() < std::size_t(n * kBlock)) V_ws.resize(std::size_t(n * kBlock));
+        if (cst_ws.size() < std::size_t(nf * kBlock)) cst_ws.resize(std::size_t(nf * kBlock));
+        double* const V = V_ws.data();
+        double* const cst = cst_ws.data();
         std::int64_t row[kBlock];
         for (std::int64_t s = 0; s < kBlock; ++s) row[s] = b0 + std::min(s, nb - 1);
-        for (std::int64_t c = 0; c < nc; ++c) {
+        std::int64_t c0 = 0;
+        for (; c0 + 8 <= nc; c0 += 8)  // 8 clamped nodes x 8 samples per register tile
+            for (int sb = 0; sb < kVecs; ++sb) {
+                V8 r[8];
+                for (int s = 0; s < 8; ++s) r[s] = load8(v_clamped + row[sb * 8 + s] * nc + c0);
+                transpose8(r);
+                for (int j = 0; j < 8; ++j) store8(V + g.clamped[c0 + j] * kBlock + sb * 8, r[j]);
+            }
+        for (std::int64_t c = c0; c < nc; ++c) {
             double* vp = V + g.clamped[c] * kBlock;
             for (std::int64_t s = 0; s < kBlock; ++s) vp[s] = v_clamped[row[s] * nc + c];
         }
@@ -227,7 +256,8 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
             std::int64_t len;
             GroupUpdate u;
         };
-        std::vector<SweepGroup> groups;
+        static thread_local std::vector<SweepGroup> groups;
+        groups.clear();
         for (std::int64_t f0 = 0; f0 < nf;) {
             SweepGroup sg;
             sg.G = std::max(1, job.free_group[f0]);
@@ -265,14 +295,28 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
         sweeps_out = sweep;
         change_out = change;
         // x * 0 is 0 for finite x and NaN otherwise: one multiply-add per entry instead of a branch.
-        alignas(64) double nonfinite[kBlock] = {};
-        for (std::int64_t node = 0; node < n; ++node) {
+        V8 nonfinite = V8{} * 0.0;
+        std::int64_t node0 = 0;
+        for (; node0 + 8 <= n; node0 += 8)  // 8 nodes x 8 samples per register tile
+            for (int sb = 0; sb < kVecs; ++sb) {
+                V8 r[8];
+                for (int j = 0; j < 8; ++j) {
+                    r[j] = load8(V + (node0 + j) * kBlock + sb * 8);
+                    nonfinite += r[j] * 0.0;
+                }
+                transpose8(r);
+                for (int s = 0; s < 8 && sb * 8 + s < nb; ++s) store8(out + (b0 + sb * 8 + s) * n + node0, r[s]);
+            }
+        alignas(64) double tail_nonfinite[kBlock] = {};
+        for (std::int64_t node = node0; node < n; ++node) {
             const double* vp = V + node * kBlock;
-            for (std::int64_t s = 0; s < kBlock; ++s) nonfinite[s] += vp[s] * 0.0;
+            for (std::int64_t s = 0; s < kBlock; ++s) tail_nonfinite[s] += vp[s] * 0.0;
             for (std::int64_t s = 0; s < nb; ++s) out[(b0 + s) * n + node] = vp[s];
         }
+        for (int i = 0; i < 8; ++i)
+            if (nonfinite[i] != 0.0) finite = false;
         for (std::int64_t s = 0; s < kBlock; ++s)
-            if (nonfinite[s] != 0.0) finite = false;
+            if (tail_nonfinite[s] != 0.0) finite = false;
 }
 
 enum class Isa { Baseline, Avx2, Avx512 };
