@@ -317,6 +317,12 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
             if (nonfinite[i] != 0.0) finite = false;
         for (std::int64_t s = 0; s < kBlock; ++s)
             if (tail_nonfinite[s] != 0.0) finite = false;
+        // a very large network's workspace is not kept after its solve (the kept one is for speed only)
+        constexpr std::size_t kKeepDoubles = std::size_t(1) << 21;  // 16 MB
+        if (V_ws.size() + cst_ws.size() > kKeepDoubles) {
+            std::vector<double>().swap(V_ws);
+            std::vector<double>().swap(cst_ws);
+        }
 }
 
 enum class Isa { Baseline, Avx2, Avx512 };
