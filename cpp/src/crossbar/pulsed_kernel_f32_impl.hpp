@@ -254,8 +254,21 @@ inline vfu next_words(Xoshiro& x) {
 
 // Coincidence counts of kF columns as floats; largest lane and lane sum (pulsed_kernel_impl.hpp).
 inline vf countsf(const std::uint32_t* xw, std::uint32_t dword) { return counts_as<vf, vfm, vfu>(xw, dword); }
-inline float hmaxf(vf v) { return hmax_as<kF>(v); }
-inline float hsumf(vf v) { return hsum_as<kF>(v); }
+// (the counts are small integers, exact in float32 in any summation order: a reduction tree on AVX-512)
+inline float hmaxf(vf v) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return _mm512_reduce_max_ps(reinterpret_cast<__m512>(v));
+#else
+    return hmax_as<kF>(v);
+#endif
+}
+inline float hsumf(vf v) {
+#if defined(PNNKIT_PULSE_AVX512)
+    return _mm512_reduce_add_ps(reinterpret_cast<__m512>(v));
+#else
+    return hsum_as<kF>(v);
+#endif
+}
 
 // One (sample, row) block of 32 lanes in float32: weights, signs and the lanes' device data.
 // The float device arrays (PulseRowArgs::f_*) have rows padded to a multiple of 32 columns
@@ -360,6 +373,22 @@ template <int M>
 inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std::int32_t* cl, int lanes) {
     const float *su = a.f_scale_up + i * a.Cp, *sdn = a.f_scale_down + i * a.Cp;
     const float *lo = a.f_w_min + i * a.Cp, *hi = a.f_w_max + i * a.Cp, *inv = a.f_inv_range + i * a.Cp;
+#if defined(PNNKIT_PULSE_AVX512)
+    // one gather instruction per parameter and 16 lanes (GCC emulates the loop below with a
+    // load and an insert per lane)
+    for (int o = 0; o < lanes; o += kF) {
+        const __m512i ix = _mm512_load_si512(cl + o);
+        _mm512_storeu_ps(v.su + o, _mm512_i32gather_ps(ix, su, 4));
+        _mm512_storeu_ps(v.sdn + o, _mm512_i32gather_ps(ix, sdn, 4));
+        _mm512_storeu_ps(v.lo + o, _mm512_i32gather_ps(ix, lo, 4));
+        _mm512_storeu_ps(v.hi + o, _mm512_i32gather_ps(ix, hi, 4));
+        _mm512_storeu_ps(v.inv + o, _mm512_i32gather_ps(ix, inv, 4));
+        if constexpr (M == 1 || M == 2 || M == 4) {
+            _mm512_storeu_ps(v.slu + o, _mm512_i32gather_ps(ix, a.f_slope_up + i * a.Cp, 4));
+            _mm512_storeu_ps(v.sld + o, _mm512_i32gather_ps(ix, a.f_slope_down + i * a.Cp, 4));
+        }
+    }
+#else
     for (int l = 0; l < lanes; ++l) {
         v.su[l] = su[cl[l]];
         v.sdn[l] = sdn[cl[l]];
@@ -374,6 +403,7 @@ inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std
             v.sld[l] = sld[cl[l]];
         }
     }
+#endif
 }
 
 template <int M>
@@ -494,9 +524,12 @@ inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
 // step size, i.e. < 2e-9 of a 0.001 step). Otherwise the full exp runs every pulse.
 inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
     const float lim = 0.05f / (1.0f + 6.4f * stdc);
-    for (int l = 0; l < kF * ngroups; ++l)
-        if (std::fabs(c.p1[l] * c.sdir[l]) > lim) return false;
-    return true;
+    vf m = splatf(0.0f);
+    for (int g = 0; g < ngroups; ++g) {
+        const vf x = loadf(c.p1 + kF * g) * loadf(c.sdir + kF * g);
+        m = fmaxv(m, reinterpret_cast<vf>(reinterpret_cast<vfu>(x) & 0x7FFFFFFFu));  // |x|
+    }
+    return hmaxf(m) <= lim;
 }
 
 inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv, const vf* n, const float* nmaxg, int* act, int nact,
@@ -540,10 +573,20 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     const std::int8_t* xs = a.xsign + b * a.C;
     alignas(64) std::int32_t cl[kChunkLanes];
     for (int l = 0; l < lanes; ++l) cl[l] = l < ncols ? cols[l] : cols[0];
+#if defined(PNNKIT_PULSE_AVX512)
+    for (int o = 0; o < lanes; o += kF) {  // vector gathers, as in gather_dev
+        const __m512i ix = _mm512_load_si512(cl + o);
+        const __m256 w0 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(ix), W, 8));
+        const __m256 w1 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(ix, 1), W, 8));
+        _mm512_storeu_ps(c.w + o, _mm512_insertf32x8(_mm512_castps256_ps512(w0), w1, 1));
+        _mm512_storeu_si512(c.xw + o, _mm512_i32gather_epi32(ix, xb, 4));
+    }
+#else
     for (int l = 0; l < lanes; ++l) {
         c.w[l] = static_cast<float>(W[cl[l]]);
         c.xw[l] = xb[cl[l]];
     }
+#endif
     const float fsd = static_cast<float>(sd);
     for (int l = 0; l < lanes; ++l) c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
     for (int l = ncols; l < lanes; ++l) {  // padding lanes: no pulses
@@ -630,16 +673,30 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
             if (nmaxg[act[q]] > sf + 1.0f) act[keep++] = act[q];
         nact = keep;
     }
+    double* Wm = a.W + i * a.C;
+#if defined(PNNKIT_PULSE_AVX512)
+    // only lanes that had pulses are written back (the others keep their float64 value); padding
+    // lanes have no pulses, and the real lanes' columns are distinct, so a masked scatter
+    for (int g = 0; g < ngroups; ++g) {
+        const __m512i ix = _mm512_load_si512(cl + kF * g);
+        const __mmask16 had = _mm512_cmp_ps_mask(reinterpret_cast<__m512>(n[g]), _mm512_setzero_ps(), _CMP_GT_OQ);
+        const __m512 w = reinterpret_cast<__m512>(wv[g]);
+        _mm512_mask_i32scatter_pd(Wm, __mmask8(had & 0xFF), _mm512_castsi512_si256(ix),
+                                  _mm512_cvtps_pd(_mm512_castps512_ps256(w)), 8);
+        _mm512_mask_i32scatter_pd(Wm, __mmask8(had >> 8), _mm512_extracti64x4_epi64(ix, 1),
+                                  _mm512_cvtps_pd(_mm512_extractf32x8_ps(w, 1)), 8);
+    }
+#else
     float nn[kChunkLanes];
     for (int g = 0; g < ngroups; ++g) {
         storef(c.w + kF * g, wv[g]);
         storef(nn + kF * g, n[g]);
     }
-    double* Wm = a.W + i * a.C;
     for (int l = 0; l < ncols; ++l) {  // only lanes that had pulses (the others keep their float64 value)
         double& wd = Wm[cols[l]];
         wd = nn[l] > 0.0f ? static_cast<double>(c.w[l]) : wd;  // a select, not a branch
     }
+#endif
     return static_cast<std::int64_t>(tot);
 }
 
