@@ -2,8 +2,9 @@
 
 They apply the same pulses as the float64 kernels (the pulse trains come from the shared encode
 step) with the same device steps, in float32 lanes, with their own random streams
-(xoshiro128++ per crosspoint, normals by a polynomial quantile). So: without cycle-to-cycle noise they equal
-the float64 scalar reference to float32 rounding; with it they agree in distribution.
+(xoshiro128++ per crosspoint, normals by a polynomial quantile: of 16-bit values for the per-pulse noise,
+of 32-bit words for aggregated ConstantStep). So: without cycle-to-cycle noise they equal the float64
+scalar reference to float32 rounding; with it they agree in distribution.
 """
 
 from __future__ import annotations
@@ -154,6 +155,55 @@ def test_quantile_normals_invert_the_normal_cdf() -> None:
         err = (0.5 * erfc(az / math.sqrt(2.0)) - t) / (np.exp(-0.5 * az**2) / math.sqrt(2.0 * math.pi))
         assert np.abs(err).max() < 1e-6
         assert az.max() < 6.34
+
+
+def test_quantile16_normals_are_the_quantiles_of_all_65536_values() -> None:
+    # Per-pulse noise: each 16-bit value (the high half of a word; bit 31 the sign, m its 15-bit
+    # magnitude) stands for the tail probability t = (m + 1/2) 2^-16, and its normal must be
+    # -sign * Phi^-1(t): checked for every value through the CDF, as above, to the polynomial's
+    # bound (gen_normal_poly.py: < 4e-6). Every value is then equiprobable, so the distribution
+    # is the normal's, discretized into 2^16 equal-probability cells.
+    v = np.arange(1 << 16, dtype=np.uint32)
+    m = (v & 0x7FFF).astype(np.float64)
+    t = (m + 0.5) / 65536.0
+    erfc = np.vectorize(math.erfc)
+    zs = []
+    for k in ISAS:
+        z = np.asarray(_core.pulse_kernel_normals_f32(v << np.uint32(16), k, 16), np.float64)
+        assert np.all(np.sign(z) == np.where(v >= 2**15, -1.0, 1.0))
+        az = np.abs(z)
+        err = (0.5 * erfc(az / math.sqrt(2.0)) - t) / (np.exp(-0.5 * az**2) / math.sqrt(2.0 * math.pi))
+        assert np.abs(err).max() < 4e-6
+        assert np.all(np.diff(az[: 1 << 15]) < 0)  # |z| falls as t grows
+        np.testing.assert_array_equal(z[: 1 << 15], -z[1 << 15 :])  # exact symmetry: mean 0
+        assert az.max() < 4.33
+        zs.append(z)
+    for z in zs[1:]:  # the copies agree to float32 rounding (FMA contraction)
+        np.testing.assert_allclose(z, zs[0], rtol=0, atol=4e-6)
+    # the low half of the word does not enter
+    z_low = np.asarray(_core.pulse_kernel_normals_f32((v << np.uint32(16)) | np.uint32(0x1234), "auto", 16))
+    np.testing.assert_array_equal(z_low, np.asarray(_core.pulse_kernel_normals_f32(v << np.uint32(16), "auto", 16)))
+    with pytest.raises(ValueError, match="bits must be 16 or 32"):
+        _core.pulse_kernel_normals_f32(v[:4], "auto", 8)
+
+
+def test_quantile16_normals_statistics() -> None:
+    # Random 16-bit values: moments, tail fractions and the KS distance of a standard normal.
+    rng = np.random.default_rng(13)
+    n = 1 << 19
+    z = np.asarray(_core.pulse_kernel_normals_f32(rng.integers(0, 2**32, n, dtype=np.uint32), "auto", 16), np.float64)
+    se = 1.0 / math.sqrt(n)
+    assert abs(z.mean()) < 5 * se
+    assert abs(z.var() - 1.0) < 5 * math.sqrt(2.0) * se
+    assert abs(np.mean(z**4) - 3.0) < 5 * math.sqrt(96.0) * se
+    for c in (1.0, 2.0, 3.0, 4.0):
+        pc = 2.0 * (1.0 - _phi(np.array([c]))[0])
+        assert abs(np.mean(np.abs(z) > c) - pc) < 5 * math.sqrt(pc / n)
+    zs = np.sort(z[:20000])
+    cdf = _phi(zs)
+    mm = zs.size
+    ks = max(np.max(np.arange(1, mm + 1) / mm - cdf), np.max(cdf - np.arange(mm) / mm))
+    assert ks < 1.63 / math.sqrt(mm)
 
 
 @pytest.mark.parametrize("model,aggregate", [("Constant", False), ("Constant", True), ("Exp", False)])

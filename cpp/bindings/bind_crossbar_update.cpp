@@ -227,15 +227,16 @@ void register_crossbar_update(py::module_& m) {
         py::arg("x"), py::arg("kernel") = "auto", "The row kernels' polynomial exp (for its accuracy test).");
     m.def(
         "pulse_kernel_normals_f32",
-        [](const carray<std::uint32_t>& words, const std::string& kernel) {
+        [](const carray<std::uint32_t>& words, const std::string& kernel, int bits) {
             pnnkit_py::require_ndim(words, 1, "words");
             const auto k = kernel_of(kernel);
             if (k == pnnkit::crossbar::UpdateKernel::Reference)
                 throw std::invalid_argument("kernel must name a row-kernel copy (auto, generic, avx2, avx512)");
             py::array_t<float> z(words.shape(0));
-            pnnkit::crossbar::pulse_kernel_normals_f32(words.data(), z.mutable_data(), words.shape(0), k);
+            pnnkit::crossbar::pulse_kernel_normals_f32(words.data(), z.mutable_data(), words.shape(0), k, bits);
             return z;
         },
-        py::arg("words"), py::arg("kernel") = "auto",
-        "The float32 kernels' standard normals of 32-bit words, by their quantile (for the statistical tests).");
+        py::arg("words"), py::arg("kernel") = "auto", py::arg("bits") = 32,
+        "The float32 kernels' standard normals of 32-bit words, by their quantile (for the statistical tests):\n"
+        "bits=32 uses the whole word (aggregated ConstantStep), bits=16 its high half (per-pulse noise).");
 }

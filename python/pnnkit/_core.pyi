@@ -530,7 +530,7 @@ class PulsedTile:
         ...
     def update(self, x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], d: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], lr: typing.SupportsFloat | typing.SupportsIndex, desired_bl: typing.SupportsInt | typing.SupportsIndex = 31, update_management: bool = True, update_bl_management: bool = True, pulse_type: typing.SupportsInt | typing.SupportsIndex = 0, aggregate_constant: bool = True, kernel: str = 'auto', precision: str = 'float64') -> dict:
         """
-        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'. precision: 'float64' or 'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, quantile normals).
+        Pulsed update W += lr * d^T x (x: batch x cols, d: batch x rows). pulse_type 0 stochastic, 1 deterministic, 2 mean count. kernel: 'auto' (fastest), 'reference' (scalar, same random numbers), or one instruction-set copy 'generic', 'avx2', 'avx512'. precision: 'float64' or 'float32' (stochastic pulses only: float32 lanes, xoshiro128++ streams, quantile normals of 16-bit values per pulse).
         """
     @property
     def cols(self) -> int:
@@ -826,9 +826,10 @@ def pulse_kernel_exp(x: typing.Annotated[numpy.typing.ArrayLike, numpy.float64],
     """
     The row kernels' polynomial exp (for its accuracy test).
     """
-def pulse_kernel_normals_f32(words: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], kernel: str = 'auto') -> numpy.typing.NDArray[numpy.float32]:
+def pulse_kernel_normals_f32(words: typing.Annotated[numpy.typing.ArrayLike, numpy.uint32], kernel: str = 'auto', bits: typing.SupportsInt = 32) -> numpy.typing.NDArray[numpy.float32]:
     """
-    The float32 kernels' standard normals of 32-bit words, by their quantile (for the statistical tests).
+    The float32 kernels' standard normals of 32-bit words, by their quantile (for the statistical tests):
+    bits=32 uses the whole word (aggregated ConstantStep), bits=16 its high half (per-pulse noise).
     """
 def pulse_kernel_isa() -> str:
     """

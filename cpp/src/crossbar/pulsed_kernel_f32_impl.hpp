@@ -14,8 +14,10 @@
 //    xoshiro128++ stream, seeded from Philox (its four state words are the four words of Philox
 //    counter blk*32 + p%32). The result is still a pure function of (seed, call, sample, row,
 //    column, pulse index): it depends neither on threads nor on the SIMD width;
-//  * one word per pulse, turned into a normal by its quantile: a table of per-binade polynomials
-//    of the inverse normal CDF (pulsed_normal_poly.hpp), no rejection, no log or sqrt;
+//  * half a word per pulse: each 16-bit half is turned into a normal by its quantile, a table of
+//    per-binade polynomials of the inverse normal CDF (pulsed_normal_poly.hpp), no rejection, no
+//    log or sqrt. The cycle-to-cycle normal is thus one of 2^16 equiprobable values (|z| <= 4.33),
+//    where aihwkit's CPU simulator draws from a list of 2^15 pre-drawn normals;
 //  * aggregated ConstantStep: lane j's normal from word j mod 16 (j < 16) or word 1 (j >= 16) of
 //    Philox counter blk*16 + j mod 16.
 // Values agree with the float64 kernels to float rounding when there is no cycle-to-cycle
@@ -163,6 +165,22 @@ inline float quantile_magnitude(std::uint32_t w) {
     return quantile_poly(static_cast<int>(125u - (tb >> 23)), m - 1.5f);
 }
 
+// -Phi^-1(t) of a 16-bit value's tail probability t = (m + 1/2) 2^-16, m = its low 15 bits (see
+// normal_quantile16; no sign), one lane at a time.
+inline float quantile16_magnitude(std::uint32_t m) {
+    const float t = static_cast<float>(static_cast<std::int32_t>(m & 0x7FFFu)) * 1.52587890625e-05f + 7.62939453125e-06f;
+    std::uint32_t tb;
+    __builtin_memcpy(&tb, &t, 4);
+    const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
+    float y;
+    __builtin_memcpy(&y, &mb, 4);
+    y -= 1.5f;
+    const int k = static_cast<int>(125u - (tb >> 23));
+    float z = kNormPoly16[0][k];
+    for (int j = 1; j < kNormPoly16Terms; ++j) z = z * y + kNormPoly16[j][k];
+    return z;
+}
+
 // A standard normal per lane from one word, by its quantile (no rejection, no log or sqrt):
 // bit 31 is the sign; t = ((w mod 2^31) + 1/2) 2^-32 in float32, capped below 1/2, is the tail
 // probability, uniform on (0, 1/2) (t >= 2^-33: the tails reach 6.34 sigma); its binade
@@ -223,14 +241,46 @@ inline vf normal_quantile(vfu w) {
     return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (w & loadu(kQc.sign_mask)));
 }
 
-// The quantile normals of a word array, exposed for the generator's statistical tests.
-inline void normals_f32(const std::uint32_t* w, float* z, std::int64_t n) {
+// A standard normal per lane from the 16-bit value in the high half of each lane of h (the low
+// half must be zero): bit 31 is the sign; t = (m + 1/2) 2^-16 for the 15-bit magnitude m (exact
+// in float32) lies in one of the 16 binades k = -2 - floor(log2 t) = 0..15, whose degree-5
+// polynomial in y = mantissa(t) - 1.5 gives z = -Phi^-1(t) to < 4e-6 (kNormPoly16). One permute
+// per coefficient on AVX-512 and no out-of-line lanes: the 16 binades fill one register. The 2^16
+// values are equiprobable, so z takes 2^16 values with |z| <= 4.33 (-Phi^-1 of 2^-17).
+inline vf normal_quantile16(vfu h) {
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+    const vf t = __builtin_convertvector(reinterpret_cast<vfm>((h >> 16) & 0x7FFFu), vf) * 1.52587890625e-05f +
+                 7.62939453125e-06f;
+    const vfu tb = reinterpret_cast<vfu>(t);
+    const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
+    const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
+#endif
+#if defined(PNNKIT_PULSE_AVX512)
+    const __m512i ki = reinterpret_cast<__m512i>(k);
+    vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly16[0])));
+    for (int j = 1; j < kNormPoly16Terms; ++j)
+        z = z * y + reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly16[j])));
+#elif defined(PNNKIT_PULSE_AVX2)
+    vf z = reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly16[0], reinterpret_cast<__m256i>(k), 4));
+    for (int j = 1; j < kNormPoly16Terms; ++j)
+        z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly16[j], reinterpret_cast<__m256i>(k), 4));
+#else
+    vf z;
+    for (int l = 0; l < kF; ++l) z[l] = quantile16_magnitude(h[l] >> 16);
+#endif
+    return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (h & loadu(kQc.sign_mask)));
+}
+
+// The quantile normals of a word array, exposed for the generator's statistical tests: bits 32
+// (normal_quantile of each word) or 16 (normal_quantile16 of each word's high half).
+inline void normals_f32(const std::uint32_t* w, float* z, std::int64_t n, int bits) {
     for (std::int64_t o = 0; o < n; o += kF) {
         std::uint32_t a[kF] = {};
         float c[kF];
         const std::int64_t len = n - o < kF ? n - o : kF;
         for (std::int64_t t = 0; t < len; ++t) a[t] = w[o + t];
-        storef(c, normal_quantile(loadu(a)));
+        const vfu wv = loadu(a);
+        storef(c, bits == 16 ? normal_quantile16(wv & 0xFFFF0000u) : normal_quantile(wv));
         for (std::int64_t t = 0; t < len; ++t) z[o + t] = c[t];
     }
 }
@@ -635,9 +685,14 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
                 // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
                 x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
                 const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
-                for (int t = 0; t < np; ++t) {
-                    const vf z = normal_quantile(next_words(x));
-                    storef(qbuf + (t * kChunkGroups + g) * kF, Additive ? sstd * z : sstd * z + sdir);
+                for (int t = 0; t < np; t += 2) {  // pulses t and t + 1 from the two halves of a word
+                    const vfu wd = next_words(x);
+                    const vf z0 = normal_quantile16(wd & 0xFFFF0000u);
+                    storef(qbuf + (t * kChunkGroups + g) * kF, Additive ? sstd * z0 : sstd * z0 + sdir);
+                    if (t + 1 < np) {
+                        const vf z1 = normal_quantile16(wd << 16);
+                        storef(qbuf + ((t + 1) * kChunkGroups + g) * kF, Additive ? sstd * z1 : sstd * z1 + sdir);
+                    }
                 }
             }
         }

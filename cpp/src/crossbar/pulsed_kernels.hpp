@@ -67,8 +67,9 @@ struct PulseKernels {
     // normals by their quantile)
     PulseRowFn constant_row_f32;
     PulseRowFn per_pulse_row_f32;
-    // the float32 kernels' normals of words (exposed for the statistical tests)
-    void (*normals_f32)(const std::uint32_t* w, float* z, std::int64_t n);
+    // the float32 kernels' normals of words (exposed for the statistical tests): bits 32, each
+    // word's quantile (aggregated ConstantStep); bits 16, its high half's (per-pulse noise)
+    void (*normals_f32)(const std::uint32_t* w, float* z, std::int64_t n, int bits);
 };
 
 // The kernels for the best instruction set of this CPU (avx512, avx2 or generic).

@@ -64,8 +64,9 @@ const char* pulse_kernel_isa() { return detail::pulse_kernels().isa; }
 
 double pulse_kernel_exp(double x, UpdateKernel k) { return kernels_for(k).exp(x); }
 
-void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k) {
-    kernels_for(k).normals_f32(w, z, n);
+void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k, int bits) {
+    PNNKIT_CHECK(bits == 16 || bits == 32, "bits must be 16 or 32, got " << bits);
+    kernels_for(k).normals_f32(w, z, n, bits);
 }
 
 void UpdateParams::validate() const {

@@ -125,7 +125,7 @@ const char* pulse_kernel_isa();
 double pulse_kernel_exp(double x, UpdateKernel k);
 // The float32 kernels' standard normals of words (by their quantile), of the given copy (for
 // the statistical tests).
-void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k);
+void pulse_kernel_normals_f32(const std::uint32_t* w, float* z, std::int64_t n, UpdateKernel k, int bits = 32);
 
 }  // namespace crossbar
 }  // namespace pnnkit
