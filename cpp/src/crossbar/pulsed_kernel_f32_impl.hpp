@@ -582,18 +582,27 @@ inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
     return hmaxf(m) <= lim;
 }
 
-inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv, const vf* n, const float* nmaxg, int* act, int nact,
-                                       const float* qbuf, bool noisy) {
-    vf E[kChunkGroups];
-    for (int q = 0; q < nact; ++q) {
-        const int g = act[q], o = kF * g;
-        E[g] = fexp(wv[g] * loadf(c.p1 + o) + loadf(c.p3 + o));
+// The groups run in a loop unrolled over all kChunkGroups slots (idle slots and finished groups
+// skipped by a test on constants), so each group's weights and carried exponential stay in
+// registers: through an index list they lived on the stack, and a store and reload lengthened
+// every step's dependency chain.
+inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const float* nmaxg, int ngroups,
+                                       float nmax_chunk, const float* qbuf, bool noisy) {
+    vf E[kChunkGroups], wv[kChunkGroups];
+#pragma GCC unroll 16
+    for (int g = 0; g < kChunkGroups; ++g) {
+        const int o = kF * g;
+        const bool on = g < ngroups && nmaxg[g] > 0.0f;
+        wv[g] = on ? wv_io[g] : splatf(0.0f);
+        E[g] = on ? fexp(wv[g] * loadf(c.p1 + o) + loadf(c.p3 + o)) : splatf(0.0f);
     }
-    for (int s = 0; nact > 0; ++s) {
+    for (int s = 0; static_cast<float>(s) < nmax_chunk; ++s) {
         const float sf = static_cast<float>(s);
         const float* qs = qbuf + s * kChunkGroups * kF;
-        for (int q = 0; q < nact; ++q) {
-            const int g = act[q], o = kF * g;
+#pragma GCC unroll 16
+        for (int g = 0; g < kChunkGroups; ++g) {
+            if (g >= ngroups || !(nmaxg[g] > sf)) continue;
+            const int o = kF * g;
             const vf wl = wv[g];
             const vf f = fmaxv(1.0f - loadf(c.p2 + o) * E[g], splatf(0.0f));
             const vf v = wl + f * (noisy ? loadf(qs + o) : loadf(c.sdir + o));
@@ -602,11 +611,10 @@ inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv, const vf* n, con
             E[g] = E[g] * (1.0f + x * (1.0f + x * (0.5f + x * (1.0f / 6.0f + x * (1.0f / 24.0f)))));
             wv[g] = wn;
         }
-        int keep = 0;
-        for (int q = 0; q < nact; ++q)
-            if (nmaxg[act[q]] > sf + 1.0f) act[keep++] = act[q];
-        nact = keep;
     }
+#pragma GCC unroll 16
+    for (int g = 0; g < kChunkGroups; ++g)
+        if (g < ngroups && nmaxg[g] > 0.0f) wv_io[g] = wv[g];
 }
 
 // The pulses of one chunk: lanes l < ncols are the columns cols[l] of row i (sample b), nb
@@ -701,7 +709,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     for (int g = 0; g < ngroups; ++g) wv[g] = loadf(c.w + kF * g);
     if constexpr (M == 3) {
         if (exp_incremental_ok(c, ngroups, stdc)) {
-            pulse_loop_exp_incremental(c, wv, n, nmaxg, act, nact, qbuf, noisy);
+            pulse_loop_exp_incremental(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf, noisy);
             nact = 0;
         }
     }
