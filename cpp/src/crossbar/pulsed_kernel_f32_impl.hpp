@@ -646,7 +646,16 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     }
 #endif
     const float fsd = static_cast<float>(sd);
+#if defined(PNNKIT_PULSE_AVX512)
+    // 32-bit gathers at byte offsets (the sign array is padded by 4 bytes), low byte sign-extended
+    for (int o = 0; o < lanes; o += kF) {
+        const __m512i raw = _mm512_i32gather_epi32(_mm512_load_si512(cl + o), xs, 1);
+        const __m512i sx = _mm512_srai_epi32(_mm512_slli_epi32(raw, 24), 24);
+        _mm512_storeu_ps(c.dir + o, _mm512_mul_ps(_mm512_cvtepi32_ps(sx), _mm512_set1_ps(fsd)));
+    }
+#else
     for (int l = 0; l < lanes; ++l) c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
+#endif
     for (int l = ncols; l < lanes; ++l) {  // padding lanes: no pulses
         c.xw[l] = 0u;
         c.dir[l] = 0.0f;

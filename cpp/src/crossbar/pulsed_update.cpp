@@ -192,7 +192,8 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
         xprob_.assign(static_cast<std::size_t>(batch * C), 0.0);
         dprob_.assign(static_cast<std::size_t>(batch * R), 0.0);
     }
-    xsign_.assign(static_cast<std::size_t>(batch * C), 0);
+    // (+4: the float32 kernels read the signs with 32-bit vector gathers, up to 3 bytes past the last)
+    xsign_.assign(static_cast<std::size_t>(batch * C + 4), 0);
     dsign_.assign(static_cast<std::size_t>(batch * R), 0);
     // The float32 per-pulse kernel walks each sample's columns by decreasing pulse count.
     const bool sort_cols = stochastic && up.precision == UpdatePrecision::Float32 &&
