@@ -2,6 +2,7 @@
 // float64 inputs run in double precision; everything else is cast to float32.
 #include "pybind_common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -15,15 +16,28 @@ namespace {
 using pnnkit_py::carray;
 namespace eq = pnnkit::equilibrium;
 
+// Non-zero if any of p[0..n) is not finite: a branch-free OR over 32-bit lanes (NaN fails the
+// comparison), compiled for AVX-512, AVX2 and the baseline (chosen at load time), and split over
+// the library's threads for large arrays. These scans run before every relaxation (inputs and
+// weights, ~0.6 M values for a 784-500-10 network at batch 256), serially otherwise.
+template <typename T>
+__attribute__((target_clones("avx512f", "avx2", "default"))) unsigned nonfinite_flags(const T* p, std::int64_t n) {
+    const T big = std::numeric_limits<T>::max();
+    unsigned bad = 0;
+    for (std::int64_t i = 0; i < n; ++i) bad |= unsigned(!(std::abs(p[i]) <= big));
+    return bad;
+}
+
 template <typename T>
 void require_finite(const carray<T>& a, const std::string& name) {
     const T* p = a.data();
     const py::ssize_t n = a.size();
-    // Branch-free flag first (an OR over 32-bit lanes vectorises; NaN fails the comparison), the
-    // index only on failure.
-    const T big = std::numeric_limits<T>::max();
+    constexpr std::int64_t kChunk = std::int64_t(1) << 16;
+    const std::int64_t n_chunks = (std::int64_t(n) + kChunk - 1) / kChunk;
     unsigned bad = 0;
-    for (py::ssize_t i = 0; i < n; ++i) bad |= unsigned(!(std::abs(p[i]) <= big));
+#pragma omp parallel for schedule(static) num_threads(pnnkit::get_num_threads()) reduction(| : bad) if (n_chunks > 1)
+    for (std::int64_t c = 0; c < n_chunks; ++c)
+        bad |= nonfinite_flags(p + c * kChunk, std::min<std::int64_t>(kChunk, std::int64_t(n) - c * kChunk));
     if (bad == 0) return;
     for (py::ssize_t i = 0; i < n; ++i)
         if (!std::isfinite(p[i]))
