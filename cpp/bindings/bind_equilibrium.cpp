@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "pnnkit/common/target_clones.hpp"
 #include "pnnkit/common/threads.hpp"
 #include "pnnkit/equilibrium/hopfield.hpp"
 
@@ -21,7 +22,7 @@ namespace eq = pnnkit::equilibrium;
 // the library's threads for large arrays. These scans run before every relaxation (inputs and
 // weights, ~0.6 M values for a 784-500-10 network at batch 256), serially otherwise.
 template <typename T>
-__attribute__((target_clones("avx512f", "avx2", "default"))) unsigned nonfinite_flags(const T* p, std::int64_t n) {
+PNNKIT_TARGET_CLONES unsigned nonfinite_flags(const T* p, std::int64_t n) {
     const T big = std::numeric_limits<T>::max();
     unsigned bad = 0;
     for (std::int64_t i = 0; i < n; ++i) bad |= unsigned(!(std::abs(p[i]) <= big));

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "pnnkit/common/error.hpp"
+#include "pnnkit/common/target_clones.hpp"
 #include "pnnkit/common/threads.hpp"
 #include "hopfield_fused.hpp"
 #include "hopfield_gemm.hpp"
@@ -185,9 +186,8 @@ bool relax_block(const HopfieldNet<T>& net, const T* x, std::int64_t batch, std:
 // (Compiled for AVX-512, AVX2 and the baseline, chosen at load time: the baseline's 16-byte copies
 // made this 1.5 MB pack cost about as much as a batch-32 relaxation.)
 template <typename T>
-__attribute__((target_clones("avx512f", "avx2", "default"))) void pack_panels(const T* W, const T* bias,
-                                                                             std::int64_t k, std::int64_t n,
-                                                                             std::int64_t nr, detail::Panels<T>& P) {
+PNNKIT_TARGET_CLONES void pack_panels(const T* W, const T* bias, std::int64_t k, std::int64_t n, std::int64_t nr,
+                                      detail::Panels<T>& P) {
     P.k = k;
     P.n = n;
     P.nr = nr;
