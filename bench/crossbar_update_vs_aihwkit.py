@@ -16,7 +16,7 @@ Printed for each device:
 aihwkit's update is W -= lr d x^T (d is the gradient), pnnkit's is W += lr d x^T, so aihwkit
 gets -d. Without aihwkit only the pnnkit column is printed.
 
-    python bench/crossbar_update_vs_aihwkit.py [--repeats 2000] [--size 8]
+    python bench/crossbar_update_vs_aihwkit.py [--repeats 2000] [--size 8] [--precisions float64,float32]
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ CHECKPOINTS = (100, 300, 600, 1200, 2400)
 
 
 class PnnkitTile:
-    def __init__(self, name: str, n: int, seed: int) -> None:
+    def __init__(self, name: str, n: int, seed: int, precision: str = "float64") -> None:
         dev = D.ConstantStepDevice(**QUIET) if name == "constant" else D.ExpStepDevice(**QUIET)
         self.dw_min = dev.dw_min
         self.w_min, self.w_max = dev.w_min, dev.w_max
-        self.t = AnalogPulsedTile(n, n, dev, seed=seed, pulse=PulseConfig(desired_bl=31))
+        self.t = AnalogPulsedTile(n, n, dev, seed=seed, pulse=PulseConfig(desired_bl=31, precision=precision))
 
     def set(self, w: np.ndarray) -> None:
         self.t.set_weights(w)
@@ -120,7 +120,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2000, help="single updates from W = 0 per device")
     ap.add_argument("--size", type=int, default=8, help="tile is size x size")
     ap.add_argument("--lr", type=float, default=0.01, help="0.01: no pulse probability saturates (BL 10)")
+    ap.add_argument("--precisions", default="float64,float32",
+                    help="pnnkit pulse kernels to compare (PulseConfig.precision), comma-separated")
     args = ap.parse_args()
+    precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
     try:
         import aihwkit  # noqa: F401
         have_aihwkit = True
@@ -131,7 +134,7 @@ def main() -> None:
     x = rng.uniform(-1, 1, args.size)
     d = rng.uniform(-1, 1, args.size)
     for name in ("constant", "exp"):
-        tiles = {"pnnkit": PnnkitTile(name, args.size, 1)}
+        tiles = {f"pnnkit {p[-2:]}": PnnkitTile(name, args.size, 1, p) for p in precisions}
         if have_aihwkit:
             tiles["aihwkit"] = AihwkitTile(name, args.size, 1)
         print(f"\n{name} step device (no d2d variation), {args.size}x{args.size} tile, lr {args.lr}, BL 31, UM+UBLM")
@@ -145,7 +148,7 @@ def main() -> None:
                   + "".join(f"{resp[k][0][i]:14.4f}" for k in tiles))
         print(f"  {'pulses from w_min to within 1% of w_max':44s}"
               + "".join(f"{str(resp[k][1]):>14s}" for k in tiles))
-        dev = tiles["pnnkit"]
+        dev = next(iter(tiles.values()))
         print(f"  (constant-step expectation: (w_max - w_min)/dw_min = {(dev.w_max - dev.w_min) / dev.dw_min:.0f})")
 
 
