@@ -13,9 +13,11 @@
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,avx512f,avx512dq,avx512vl,avx512bw")
-// GCC's own intrinsic headers trip -Wmaybe-uninitialized (their _mm*_undefined_* helpers).
+// GCC's own intrinsic headers trip -W(maybe-)uninitialized (their _mm*_undefined_* helpers, e.g.
+// inside _mm512_reduce_add_ps): a false positive in the compiler's header, not in our code.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #define PNNKIT_PULSE_AVX512 1  // the impl's explicit-intrinsic Philox
 #define PNNKIT_PULSE_NS isa_avx512
 #include "pulsed_kernel_impl.hpp"
