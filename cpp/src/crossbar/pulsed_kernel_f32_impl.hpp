@@ -145,10 +145,20 @@ inline vf flog(vf x) {
     return e * 0.693147182464599609f + (2.0f * s) * p;
 }
 
-// One lane's quantile polynomial (scalar; every binade 0..31).
-inline float quantile_poly(int k, float y) {
-    float z = kNormPoly[0][k];
-    for (int j = 1; j < kNormPolyTerms; ++j) z = z * y + kNormPoly[j][k];
+// -Phi^-1(t) for one tail probability t in (0, 1/2), from a table of per-binade polynomials
+// (poly[j][k]: coefficient of y^(Terms-1-j) for binade k = -2 - floor(log2 t)) in
+// y = mantissa(t) - 1.5. Scalar; the vector form is binade_poly below.
+template <int Terms, int Binades>
+inline float binade_poly_scalar(float t, const float (&poly)[Terms][Binades]) {
+    std::uint32_t tb;
+    __builtin_memcpy(&tb, &t, 4);
+    const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
+    float y;
+    __builtin_memcpy(&y, &mb, 4);
+    y -= 1.5f;
+    const int k = static_cast<int>(125u - (tb >> 23));
+    float z = poly[0][k];
+    for (int j = 1; j < Terms; ++j) z = z * y + poly[j][k];
     return z;
 }
 
@@ -157,28 +167,14 @@ inline float quantile_magnitude(std::uint32_t w) {
     float t = static_cast<float>(static_cast<std::int32_t>(w & 0x7FFFFFFFu)) * 2.3283064365386963e-10f +
               1.1641532182693481e-10f;
     t = t < 0.49999997f ? t : 0.49999997f;
-    std::uint32_t tb;
-    __builtin_memcpy(&tb, &t, 4);
-    const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
-    float m;
-    __builtin_memcpy(&m, &mb, 4);
-    return quantile_poly(static_cast<int>(125u - (tb >> 23)), m - 1.5f);
+    return binade_poly_scalar(t, kNormPoly);
 }
 
 // -Phi^-1(t) of a 16-bit value's tail probability t = (m + 1/2) 2^-16, m = its low 15 bits (see
 // normal_quantile16; no sign), one lane at a time.
 inline float quantile16_magnitude(std::uint32_t m) {
     const float t = static_cast<float>(static_cast<std::int32_t>(m & 0x7FFFu)) * 1.52587890625e-05f + 7.62939453125e-06f;
-    std::uint32_t tb;
-    __builtin_memcpy(&tb, &t, 4);
-    const std::uint32_t mb = (tb & 0x007FFFFFu) | 0x3F800000u;
-    float y;
-    __builtin_memcpy(&y, &mb, 4);
-    y -= 1.5f;
-    const int k = static_cast<int>(125u - (tb >> 23));
-    float z = kNormPoly16[0][k];
-    for (int j = 1; j < kNormPoly16Terms; ++j) z = z * y + kNormPoly16[j][k];
-    return z;
+    return binade_poly_scalar(t, kNormPoly16);
 }
 
 // A standard normal per lane from one word, by its quantile (no rejection, no log or sqrt):
@@ -214,26 +210,41 @@ __attribute__((noinline, cold)) inline vf quantile_deep_lanes(vf z, vfu w) {
     return z;
 }
 
+#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
+// binade_poly_scalar on every lane of t. On AVX-512 each coefficient row's binades 0..15 are one
+// register, looked up by a permute (which uses k mod 16: a table of more binades must redo the
+// lanes with k > 15; *k_out returns k for that); on AVX2 the rows are gathered from memory.
+template <int Terms, int Binades>
+inline vf binade_poly(vf t, const float (&poly)[Terms][Binades], vfm* k_out = nullptr) {
+    const vfu tb = reinterpret_cast<vfu>(t);
+    const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
+    const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
+    if (k_out) *k_out = k;
+#if defined(PNNKIT_PULSE_AVX512)
+    const __m512i ki = reinterpret_cast<__m512i>(k);
+    vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(poly[0])));
+    for (int j = 1; j < Terms; ++j) z = z * y + reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(poly[j])));
+#else
+    const __m256i ki = reinterpret_cast<__m256i>(k);
+    vf z = reinterpret_cast<vf>(_mm256_i32gather_ps(poly[0], ki, 4));
+    for (int j = 1; j < Terms; ++j) z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(poly[j], ki, 4));
+#endif
+    return z;
+}
+#endif
+
 inline vf normal_quantile(vfu w) {
 #if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     vf t = __builtin_convertvector(reinterpret_cast<vfm>(w & loadu(kQc.abs_mask)), vf) * 2.3283064365386963e-10f +
            1.1641532182693481e-10f;
     t = fminv(t, splatf(0.49999997f));
-    const vfu tb = reinterpret_cast<vfu>(t);
-    const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
-    const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
-#endif
+    vfm k;
+    vf z = binade_poly(t, kNormPoly, &k);
 #if defined(PNNKIT_PULSE_AVX512)
-    const __m512i ki = reinterpret_cast<__m512i>(k);
-    vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly[0])));
-    for (int j = 1; j < kNormPolyTerms; ++j)
-        z = z * y + reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly[j])));
     // binades 16..31: the permute used k mod 16; those lanes are redone (|z| > 4.2, rare)
-    if (__builtin_expect(_mm512_cmpgt_epi32_mask(ki, _mm512_set1_epi32(15)) != 0, 0)) z = quantile_deep_lanes(z, w);
-#elif defined(PNNKIT_PULSE_AVX2)
-    vf z = reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly[0], reinterpret_cast<__m256i>(k), 4));
-    for (int j = 1; j < kNormPolyTerms; ++j)
-        z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly[j], reinterpret_cast<__m256i>(k), 4));
+    if (__builtin_expect(_mm512_cmpgt_epi32_mask(reinterpret_cast<__m512i>(k), _mm512_set1_epi32(15)) != 0, 0))
+        z = quantile_deep_lanes(z, w);
+#endif
 #else
     vf z;
     for (int l = 0; l < kF; ++l) z[l] = quantile_magnitude(w[l]);
@@ -251,19 +262,7 @@ inline vf normal_quantile16(vfu h) {
 #if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
     const vf t = __builtin_convertvector(reinterpret_cast<vfm>((h >> 16) & 0x7FFFu), vf) * 1.52587890625e-05f +
                  7.62939453125e-06f;
-    const vfu tb = reinterpret_cast<vfu>(t);
-    const vfm k = reinterpret_cast<vfm>(loadu(kQc.exp_bias) - (tb >> 23));
-    const vf y = reinterpret_cast<vf>((tb & loadu(kQc.mant_mask)) | loadu(kQc.one_bits)) - 1.5f;
-#endif
-#if defined(PNNKIT_PULSE_AVX512)
-    const __m512i ki = reinterpret_cast<__m512i>(k);
-    vf z = reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly16[0])));
-    for (int j = 1; j < kNormPoly16Terms; ++j)
-        z = z * y + reinterpret_cast<vf>(_mm512_permutexvar_ps(ki, _mm512_load_ps(kNormPoly16[j])));
-#elif defined(PNNKIT_PULSE_AVX2)
-    vf z = reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly16[0], reinterpret_cast<__m256i>(k), 4));
-    for (int j = 1; j < kNormPoly16Terms; ++j)
-        z = z * y + reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly16[j], reinterpret_cast<__m256i>(k), 4));
+    const vf z = binade_poly(t, kNormPoly16);
 #else
     vf z;
     for (int l = 0; l < kF; ++l) z[l] = quantile16_magnitude(h[l] >> 16);
