@@ -307,16 +307,13 @@ inline __attribute__((always_inline)) void solve_block_body(const BlockJob& job,
                 transpose8(r);
                 for (int s = 0; s < 8 && sb * 8 + s < nb; ++s) store8(out + (b0 + sb * 8 + s) * n + node0, r[s]);
             }
-        alignas(64) double tail_nonfinite[kBlock] = {};
-        for (std::int64_t node = node0; node < n; ++node) {
+        for (std::int64_t node = node0; node < n; ++node) {  // the last n mod 8 nodes
             const double* vp = V + node * kBlock;
-            for (std::int64_t s = 0; s < kBlock; ++s) tail_nonfinite[s] += vp[s] * 0.0;
+            for (int sb = 0; sb < kVecs; ++sb) nonfinite += load8(vp + sb * 8) * 0.0;
             for (std::int64_t s = 0; s < nb; ++s) out[(b0 + s) * n + node] = vp[s];
         }
         for (int i = 0; i < 8; ++i)
             if (nonfinite[i] != 0.0) finite = false;
-        for (std::int64_t s = 0; s < kBlock; ++s)
-            if (tail_nonfinite[s] != 0.0) finite = false;
         // a very large network's workspace is not kept after its solve (the kept one is for speed only)
         constexpr std::size_t kKeepDoubles = std::size_t(1) << 21;  // 16 MB
         if (V_ws.size() + cst_ws.size() > kKeepDoubles) {
