@@ -630,30 +630,25 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     const std::int8_t* xs = a.xsign + b * a.C;
     alignas(64) std::int32_t cl[kChunkLanes];
     for (int l = 0; l < lanes; ++l) cl[l] = l < ncols ? cols[l] : cols[0];
+    const float fsd = static_cast<float>(sd);
 #if defined(PNNKIT_PULSE_AVX512)
-    for (int o = 0; o < lanes; o += kF) {  // vector gathers, as in gather_dev
+    // Vector gathers, as in gather_dev; the x signs by 32-bit gathers at byte offsets (the sign
+    // array is padded by 4 bytes), low byte sign-extended.
+    for (int o = 0; o < lanes; o += kF) {
         const __m512i ix = _mm512_load_si512(cl + o);
         const __m256 w0 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(ix), W, 8));
         const __m256 w1 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(ix, 1), W, 8));
         _mm512_storeu_ps(c.w + o, _mm512_insertf32x8(_mm512_castps256_ps512(w0), w1, 1));
         _mm512_storeu_si512(c.xw + o, _mm512_i32gather_epi32(ix, xb, 4));
+        const __m512i sx = _mm512_srai_epi32(_mm512_slli_epi32(_mm512_i32gather_epi32(ix, xs, 1), 24), 24);
+        _mm512_storeu_ps(c.dir + o, _mm512_mul_ps(_mm512_cvtepi32_ps(sx), _mm512_set1_ps(fsd)));
     }
 #else
     for (int l = 0; l < lanes; ++l) {
         c.w[l] = static_cast<float>(W[cl[l]]);
         c.xw[l] = xb[cl[l]];
+        c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
     }
-#endif
-    const float fsd = static_cast<float>(sd);
-#if defined(PNNKIT_PULSE_AVX512)
-    // 32-bit gathers at byte offsets (the sign array is padded by 4 bytes), low byte sign-extended
-    for (int o = 0; o < lanes; o += kF) {
-        const __m512i raw = _mm512_i32gather_epi32(_mm512_load_si512(cl + o), xs, 1);
-        const __m512i sx = _mm512_srai_epi32(_mm512_slli_epi32(raw, 24), 24);
-        _mm512_storeu_ps(c.dir + o, _mm512_mul_ps(_mm512_cvtepi32_ps(sx), _mm512_set1_ps(fsd)));
-    }
-#else
-    for (int l = 0; l < lanes; ++l) c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
 #endif
     for (int l = ncols; l < lanes; ++l) {  // padding lanes: no pulses
         c.xw[l] = 0u;
