@@ -164,8 +164,8 @@ def test_quantile_normals_invert_the_normal_cdf() -> None:
 def test_quantile16_normals_are_the_quantiles_of_all_65536_values() -> None:
     # Per-pulse noise: each 16-bit value (the high half of a word; bit 31 the sign, m its 15-bit
     # magnitude) stands for the tail probability t = (m + 1/2) 2^-16, and its normal must be
-    # -sign * Phi^-1(t): checked for every value through the CDF, as above, to the polynomial's
-    # bound (gen_normal_poly.py: < 4e-6). Every value is then equiprobable, so the distribution
+    # -sign * Phi^-1(t): checked for every value through the CDF, as above, to the polynomials'
+    # bound (gen_normal_poly.py: < 2.1e-6 with FMAs; the generic copy rounds twice per term). Every value is then equiprobable, so the distribution
     # is the normal's, discretized into 2^16 equal-probability cells.
     v = np.arange(1 << 16, dtype=np.uint32)
     m = (v & 0x7FFF).astype(np.float64)
@@ -177,13 +177,13 @@ def test_quantile16_normals_are_the_quantiles_of_all_65536_values() -> None:
         assert np.all(np.sign(z) == np.where(v >= 2**15, -1.0, 1.0))
         az = np.abs(z)
         err = (0.5 * erfc(az / math.sqrt(2.0)) - t) / (np.exp(-0.5 * az**2) / math.sqrt(2.0 * math.pi))
-        assert np.abs(err).max() < 4e-6
+        assert np.abs(err).max() < 2.5e-6
         assert np.all(np.diff(az[: 1 << 15]) < 0)  # |z| falls as t grows
         np.testing.assert_array_equal(z[: 1 << 15], -z[1 << 15 :])  # exact symmetry: mean 0
         assert az.max() < 4.33
         zs.append(z)
     for z in zs[1:]:  # the copies agree to float32 rounding (FMA contraction)
-        np.testing.assert_allclose(z, zs[0], rtol=0, atol=4e-6)
+        np.testing.assert_allclose(z, zs[0], rtol=0, atol=1e-6)
     # the low half of the word does not enter
     z_low = np.asarray(_core.pulse_kernel_normals_f32((v << np.uint32(16)) | np.uint32(0x1234), "auto", 16))
     np.testing.assert_array_equal(z_low, np.asarray(_core.pulse_kernel_normals_f32(v << np.uint32(16), "auto", 16)))

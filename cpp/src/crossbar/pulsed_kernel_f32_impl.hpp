@@ -10,14 +10,14 @@
 //    block is processed (only crosspoints that received pulses are written back);
 //  * per-pulse models: per sample, the columns with pulses are taken in order of decreasing
 //    x pulse count (so that the lanes of a SIMD group have similar coincidence counts); position
-//    p of that order in row i is lane p%32 of block blk = (b*R + i)*nblk + p/32 and gets its own
-//    xoshiro128++ stream, seeded from Philox (its four state words are the four words of Philox
-//    counter blk*32 + p%32). The result is still a pure function of (seed, call, sample, row,
-//    column, pulse index): it depends neither on threads nor on the SIMD width;
+//    p of that order in row i gets its own xoshiro128++ stream, whose four state words are an
+//    integer hash of p and the four Philox words of counter b*R + i (lane_streams). The result
+//    is still a pure function of (seed, call, sample, row, column, pulse index): it depends
+//    neither on threads nor on the SIMD width;
 //  * half a word per pulse: each 16-bit half is turned into a normal by its quantile, a table of
-//    per-binade polynomials of the inverse normal CDF (pulsed_normal_poly.hpp), no rejection, no
-//    log or sqrt. The cycle-to-cycle normal is thus one of 2^16 equiprobable values (|z| <= 4.33),
-//    where aihwkit's CPU simulator draws from a list of 2^15 pre-drawn normals;
+//    per-half-binade polynomials of the inverse normal CDF (pulsed_normal_poly.hpp), no
+//    rejection, no log or sqrt. The cycle-to-cycle normal is thus one of 2^16 equiprobable values
+//    (|z| <= 4.33), where aihwkit's CPU simulator draws from a list of 2^15 pre-drawn normals;
 //  * aggregated ConstantStep: lane j's normal from word j mod 16 (j < 16) or word 1 (j >= 16) of
 //    Philox counter blk*16 + j mod 16.
 // Values agree with the float64 kernels to float rounding when there is no cycle-to-cycle
@@ -170,13 +170,6 @@ inline float quantile_magnitude(std::uint32_t w) {
     return binade_poly_scalar(t, kNormPoly);
 }
 
-// -Phi^-1(t) of a 16-bit value's tail probability t = (m + 1/2) 2^-16, m = its low 15 bits (see
-// normal_quantile16; no sign), one lane at a time.
-inline float quantile16_magnitude(std::uint32_t m) {
-    const float t = static_cast<float>(static_cast<std::int32_t>(m & 0x7FFFu)) * 1.52587890625e-05f + 7.62939453125e-06f;
-    return binade_poly_scalar(t, kNormPoly16);
-}
-
 // A standard normal per lane from one word, by its quantile (no rejection, no log or sqrt):
 // bit 31 is the sign; t = ((w mod 2^31) + 1/2) 2^-32 in float32, capped below 1/2, is the tail
 // probability, uniform on (0, 1/2) (t >= 2^-33: the tails reach 6.34 sigma); its binade
@@ -253,21 +246,38 @@ inline vf normal_quantile(vfu w) {
 }
 
 // A standard normal per lane from the 16-bit value in the high half of each lane of h (the low
-// half must be zero): bit 31 is the sign; t = (m + 1/2) 2^-16 for the 15-bit magnitude m (exact
-// in float32) lies in one of the 16 binades k = -2 - floor(log2 t) = 0..15, whose degree-5
-// polynomial in y = mantissa(t) - 1.5 gives z = -Phi^-1(t) to < 4e-6 (kNormPoly16). One permute
-// per coefficient on AVX-512 and no out-of-line lanes: the 16 binades fill one register. The 2^16
-// values are equiprobable, so z takes 2^16 values with |z| <= 4.33 (-Phi^-1 of 2^-17).
+// half is ignored): bit 31 is the sign, bits 16..30 the magnitude m, whose tail probability
+// t = (m + 1/2) 2^-16 lies in one of 16 binades. v = t 2^32 = (m + 1/2) 2^16 is exact in float32;
+// bits 22..26 of v (the low four bits of its exponent and its top mantissa bit) pick one of 32
+// half-binades, whose degree-4 polynomial in the raw mantissa y in [1, 1.5) (v's mantissa with
+// its top bit masked) gives z = -Phi^-1(t) to < 2.1e-6 (kNormPoly16). On AVX-512 the 32
+// coefficients of each term fill two registers: one two-table permute per term, and the whole
+// normal is about a dozen instructions. The 2^16 values are equiprobable, so z takes 2^16 values
+// with |z| <= 4.33 (-Phi^-1 of 2^-17).
 inline vf normal_quantile16(vfu h) {
-#if defined(PNNKIT_PULSE_AVX512) || defined(PNNKIT_PULSE_AVX2)
-    const vf t = __builtin_convertvector(reinterpret_cast<vfm>((h >> 16) & 0x7FFFu), vf) * 1.52587890625e-05f +
-                 7.62939453125e-06f;
-    const vf z = binade_poly(t, kNormPoly16);
+    const vf v = __builtin_convertvector(reinterpret_cast<vfm>((h & 0x7FFF0000u) | 0x8000u), vf);
+    const vfu vb = reinterpret_cast<vfu>(v);
+    const vf y = reinterpret_cast<vf>((vb & 0x003FFFFFu) | 0x3F800000u);
+    const vfu k = vb >> 22;  // (table position mod 32)
+#if defined(PNNKIT_PULSE_AVX512)
+    const __m512i ki = reinterpret_cast<__m512i>(k);
+    const auto term = [&](int j) {
+        return reinterpret_cast<vf>(
+            _mm512_permutex2var_ps(_mm512_load_ps(kNormPoly16[j]), ki, _mm512_load_ps(kNormPoly16[j] + 16)));
+    };
+#elif defined(PNNKIT_PULSE_AVX2)
+    const __m256i ki = reinterpret_cast<__m256i>(k & 31u);
+    const auto term = [&](int j) { return reinterpret_cast<vf>(_mm256_i32gather_ps(kNormPoly16[j], ki, 4)); };
 #else
-    vf z;
-    for (int l = 0; l < kF; ++l) z[l] = quantile16_magnitude(h[l] >> 16);
+    const auto term = [&](int j) {
+        vf c;
+        for (int l = 0; l < kF; ++l) c[l] = kNormPoly16[j][k[l] & 31u];
+        return c;
+    };
 #endif
-    return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (h & loadu(kQc.sign_mask)));
+    vf z = term(0);
+    for (int j = 1; j < kNormPoly16Terms; ++j) z = z * y + term(j);
+    return reinterpret_cast<vf>(reinterpret_cast<vfu>(z) ^ (h & 0x80000000u));
 }
 
 // The quantile normals of a word array, exposed for the generator's statistical tests: bits 32
@@ -279,7 +289,7 @@ inline void normals_f32(const std::uint32_t* w, float* z, std::int64_t n, int bi
         const std::int64_t len = n - o < kF ? n - o : kF;
         for (std::int64_t t = 0; t < len; ++t) a[t] = w[o + t];
         const vfu wv = loadu(a);
-        storef(c, bits == 16 ? normal_quantile16(wv & 0xFFFF0000u) : normal_quantile(wv));
+        storef(c, bits == 16 ? normal_quantile16(wv) : normal_quantile(wv));
         for (std::int64_t t = 0; t < len; ++t) z[o + t] = c[t];
     }
 }
@@ -289,16 +299,43 @@ struct Xoshiro {
     vfu s0, s1, s2, s3;
 };
 inline vfu rotl(vfu x, int k) { return (x << k) | (x >> (32 - k)); }
+// The state update written as three-way XORs (one vpternlogd each on AVX-512) instead of the
+// reference's six sequential ones; the same function.
 inline vfu next_words(Xoshiro& x) {
     const vfu r = rotl(x.s0 + x.s3, 7) + x.s0;
     const vfu t = x.s1 << 9;
-    x.s2 ^= x.s0;
-    x.s3 ^= x.s1;
-    x.s1 ^= x.s2;
-    x.s0 ^= x.s3;
-    x.s2 ^= t;
-    x.s3 = rotl(x.s3, 11);
+    const vfu s0 = x.s0 ^ x.s3 ^ x.s1, s1 = x.s1 ^ x.s2 ^ x.s0, s2 = x.s2 ^ x.s0 ^ t;
+    x.s3 = rotl(x.s3 ^ x.s1, 11);
+    x.s0 = s0;
+    x.s1 = s1;
+    x.s2 = s2;
     return r;
+}
+
+// The streams of the kF lanes at positions p0 .. p0 + kF - 1 of one (sample, row): state word j
+// of position p is lowbias32(key[j] + p), key = the four Philox words of that (sample, row).
+// lowbias32 (C. Wellons' integer hash: two multiplies, three xor-shifts) is a bijection with
+// near-ideal avalanche, so the positions' 128-bit states are distinct and look independent,
+// and the four words of one state come from four unrelated keys. It replaces a Philox call per
+// 16 lanes (a fifth of the chunk's time went to seeding); Philox still makes the keys.
+inline vfu lowbias32(vfu x) {
+    x ^= x >> 16;
+    x *= 0x7FEB352Du;
+    x ^= x >> 15;
+    x *= 0x846CA68Bu;
+    return x ^ (x >> 16);
+}
+inline Xoshiro lane_streams(const std::uint32_t* key, int p0) {
+    vfu pos;
+    for (int l = 0; l < kF; ++l) pos[l] = static_cast<std::uint32_t>(p0 + l);
+    Xoshiro x;
+    x.s0 = lowbias32(pos + key[0]);
+    x.s1 = lowbias32(pos + key[1]);
+    x.s2 = lowbias32(pos + key[2]);
+    x.s3 = lowbias32(pos + key[3]);
+    // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
+    x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
+    return x;
 }
 
 // Coincidence counts of kF columns as floats; largest lane and lane sum (pulsed_kernel_impl.hpp).
@@ -398,8 +435,11 @@ constexpr int kChunkGroups = kChunkLanes / kF;
 
 struct ChunkF {
     float w[kChunkLanes];
-    float dir[kChunkLanes];  // +1 up, -1 down, 0 none
-    std::uint32_t xw[kChunkLanes];
+    // the lanes' x pulse words and x signs (+1, -1, 0), in the sample's column order
+    // (PulseRowArgs::f_xw, f_xdir), and the row's d sign: a lane's direction is xdir * sd
+    const std::uint32_t* xw;
+    const float* xdir;
+    float sd;
     // per-lane constants in the lanes' directions (see step_factorf)
     float sdir[kChunkLanes];  // dir * step scale (0: no step)
     float lo[kChunkLanes], hi[kChunkLanes];
@@ -426,7 +466,7 @@ inline void gather_dev(DevF& v, const PulseRowArgs& a, std::int64_t i, const std
     // one gather instruction per parameter and 16 lanes (GCC emulates the loop below with a
     // load and an insert per lane)
     for (int o = 0; o < lanes; o += kF) {
-        const __m512i ix = _mm512_load_si512(cl + o);
+        const __m512i ix = _mm512_loadu_si512(cl + o);
         _mm512_storeu_ps(v.su + o, _mm512_i32gather_ps(ix, su, 4));
         _mm512_storeu_ps(v.sdn + o, _mm512_i32gather_ps(ix, sdn, 4));
         _mm512_storeu_ps(v.lo + o, _mm512_i32gather_ps(ix, lo, 4));
@@ -466,7 +506,7 @@ inline void prepare_lanes_f32(ChunkF& c, const DevF& dv, const PulseRowArgs& a, 
     }
     for (int g = 0; g < ngroups; ++g) {
         const int o = kF * g;
-        const vf dir = loadf(c.dir + o);
+        const vf dir = loadf(c.xdir + o) * c.sd;
         const vfm up = dir > 0.0f;
         const vf lo = loadf(dv.lo + o), hi = loadf(dv.hi + o);
         const vf inv_range = loadf(dv.inv + o);
@@ -566,13 +606,15 @@ inline vf step_factorf(const ChunkF& c, int o, vf w, const PulseRowArgs& a) {
 
 // ExpStep with the exponential carried along the pulse train: E = exp(p1 w + p3) is evaluated
 // once per lane and chunk, then after each step w -> w + d updated as E exp(p1 d), exp(x) for
-// the small |x| = |p1 d| by its Taylor series to x^4. Used only when every lane's largest
-// possible |p1 d| (step scale * (1 + 6.4 std), 6.4 > the largest |z| of normal_quantile) is at
-// most 0.05: the truncation (< 3e-9 relative per step) is then below float32 rounding, and so
-// is the drift over a train of at most 32 steps (~32 roundings of E, < 2e-6 relative in the
-// step size, i.e. < 2e-9 of a 0.001 step). Otherwise the full exp runs every pulse.
+// the small |x| = |p1 d| by its Taylor series to x^5. Used only when every lane's largest
+// possible |p1 d| (step scale * (1 + 4.34 std), 4.34 > the largest |z| of normal_quantile16) is
+// at most 0.1: the truncation (< 1.4e-9 relative per step) is then below float32 rounding, and
+// so is the drift over a train of at most 32 steps (~32 roundings of E, < 2e-6 relative in the
+// step size, i.e. < 2e-9 of a 0.001 step). Otherwise the full exp runs every pulse. (With
+// aihwkit's ExpStep defaults and their device-to-device spreads, the largest |p1 d| of a chunk
+// of 128 devices is about 0.05: the bound is met.)
 inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
-    const float lim = 0.05f / (1.0f + 6.4f * stdc);
+    const float lim = 0.1f / (1.0f + 4.34f * stdc);
     vf m = splatf(0.0f);
     for (int g = 0; g < ngroups; ++g) {
         const vf x = loadf(c.p1 + kF * g) * loadf(c.sdir + kF * g);
@@ -584,9 +626,13 @@ inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
 // The groups run in a loop unrolled over all kChunkGroups slots (idle slots and finished groups
 // skipped by a test on constants), so each group's weights and carried exponential stay in
 // registers: through an index list they lived on the stack, and a store and reload lengthened
-// every step's dependency chain.
+// every step's dependency chain. With noise, qbuf is 0 in a lane's slots after its last pulse:
+// the step is then w + 0, which the clip keeps (w is inside its bounds after its first pulse),
+// so no per-lane test is needed. exp(x) by Estrin's scheme: the carried exponential is on the
+// step's dependency chain.
+template <bool Noisy>
 inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const float* nmaxg, int ngroups,
-                                       float nmax_chunk, const float* qbuf, bool noisy) {
+                                       float nmax_chunk, const float* qbuf) {
     vf E[kChunkGroups], wv[kChunkGroups];
 #pragma GCC unroll 16
     for (int g = 0; g < kChunkGroups; ++g) {
@@ -604,10 +650,12 @@ inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, 
             const int o = kF * g;
             const vf wl = wv[g];
             const vf f = fmaxv(1.0f - loadf(c.p2 + o) * E[g], splatf(0.0f));
-            const vf v = wl + f * (noisy ? loadf(qs + o) : loadf(c.sdir + o));
-            const vf wn = fsel(n[g] > sf, fclip(v, loadf(c.lo + o), loadf(c.hi + o)), wl);
-            const vf x = (wn - wl) * loadf(c.p1 + o);
-            E[g] = E[g] * (1.0f + x * (1.0f + x * (0.5f + x * (1.0f / 6.0f + x * (1.0f / 24.0f)))));
+            const vf v = wl + f * (Noisy ? loadf(qs + o) : loadf(c.sdir + o));
+            const vf wc = fclip(v, loadf(c.lo + o), loadf(c.hi + o));
+            const vf wn = Noisy ? wc : fsel(n[g] > sf, wc, wl);
+            const vf x = (wn - wl) * loadf(c.p1 + o), x2 = x * x;
+            const vf lo3 = (1.0f + x) + x2 * (0.5f + x * (1.0f / 6.0f));
+            E[g] = E[g] * (lo3 + (x2 * x2) * (1.0f / 24.0f + x * (1.0f / 120.0f)));
             wv[g] = wn;
         }
     }
@@ -616,52 +664,48 @@ inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, 
         if (g < ngroups && nmaxg[g] > 0.0f) wv_io[g] = wv[g];
 }
 
-// The pulses of one chunk: lanes l < ncols are the columns cols[l] of row i (sample b), nb
-// blocks of 32 lanes, block q drawing from random stream blkid0 + q. Lane l takes n_l
-// sequential steps, pulse s with its own normal.
+// Slot indices as integers in memory (a compare against one becomes a broadcast operand).
+alignas(64) inline constexpr std::int32_t kSlotIndex[kLanes] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                                                11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+                                                                22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+
+// The pulses of one chunk: lanes l < ncols are the columns at positions p0 + l of sample b's
+// column order (PulseRowArgs::f_cols) in row i, nb blocks of 32 lanes; lane l draws from
+// stream lane_streams(key, .) of its position. Lane l takes n_l sequential steps, pulse s with
+// its own normal.
 template <int M, bool Additive>
 inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::int64_t i, int sd,
-                                    std::uint32_t dword, const std::int32_t* cols, int ncols, int nb,
-                                    std::uint64_t blkid0) {
+                                    std::uint32_t dword, [[maybe_unused]] int ncols, int nb,
+                                    const std::uint32_t* key, int p0) {
     ChunkF c;
     const int lanes = nb * kLanes, ngroups = lanes / kF;
     const double* W = a.W + i * a.C;
-    const std::uint32_t* xb = a.xbits + b * a.C;
-    const std::int8_t* xs = a.xsign + b * a.C;
-    alignas(64) std::int32_t cl[kChunkLanes];
-    for (int l = 0; l < lanes; ++l) cl[l] = l < ncols ? cols[l] : cols[0];
-    const float fsd = static_cast<float>(sd);
+    // the chunk's columns, x words and signs; past the sample's last column with pulses they
+    // hold column 0, word 0 and sign 0 (lanes without pulses)
+    const std::int64_t q0 = b * a.Cp + p0;
+    const std::int32_t* cl = a.f_cols + q0;
+    c.xw = a.f_xw + q0;
+    c.xdir = a.f_xdir + q0;
+    c.sd = static_cast<float>(sd);
 #if defined(PNNKIT_PULSE_AVX512)
-    // Vector gathers, as in gather_dev; the x signs by 32-bit gathers at byte offsets (the sign
-    // array is padded by 4 bytes), low byte sign-extended.
+    // vector gathers, as in gather_dev
     for (int o = 0; o < lanes; o += kF) {
-        const __m512i ix = _mm512_load_si512(cl + o);
+        const __m512i ix = _mm512_loadu_si512(cl + o);
         const __m256 w0 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(ix), W, 8));
         const __m256 w1 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(ix, 1), W, 8));
         _mm512_storeu_ps(c.w + o, _mm512_insertf32x8(_mm512_castps256_ps512(w0), w1, 1));
-        _mm512_storeu_si512(c.xw + o, _mm512_i32gather_epi32(ix, xb, 4));
-        const __m512i sx = _mm512_srai_epi32(_mm512_slli_epi32(_mm512_i32gather_epi32(ix, xs, 1), 24), 24);
-        _mm512_storeu_ps(c.dir + o, _mm512_mul_ps(_mm512_cvtepi32_ps(sx), _mm512_set1_ps(fsd)));
     }
 #else
-    for (int l = 0; l < lanes; ++l) {
-        c.w[l] = static_cast<float>(W[cl[l]]);
-        c.xw[l] = xb[cl[l]];
-        c.dir[l] = static_cast<float>(xs[cl[l]]) * fsd;
-    }
+    for (int l = 0; l < lanes; ++l) c.w[l] = static_cast<float>(W[cl[l]]);
 #endif
-    for (int l = ncols; l < lanes; ++l) {  // padding lanes: no pulses
-        c.xw[l] = 0u;
-        c.dir[l] = 0.0f;
-    }
-    vf n[kChunkGroups];
-    float nmaxg[kChunkGroups], tot = 0.0f, nmax_chunk = 0.0f;
+    vf n[kChunkGroups], nsum = splatf(0.0f);
+    float nmaxg[kChunkGroups], nmax_chunk = 0.0f;
     int act[kChunkGroups], nact = 0;
     for (int g = 0; g < ngroups; ++g) {
         n[g] = countsf(c.xw + kF * g, dword);
         nmaxg[g] = hmaxf(n[g]);
         nmax_chunk = nmaxg[g] > nmax_chunk ? nmaxg[g] : nmax_chunk;
-        tot += hsumf(n[g]);
+        nsum += n[g];
         if (nmaxg[g] > 0.0f) act[nact++] = g;
     }
     if (nact == 0) return 0;
@@ -678,33 +722,23 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         // Each group's stream word by word, each word turned into its normal and noise factor at
         // once (pulse s of group g at slot s*kChunkGroups + g): the stream's short dependency chain
         // and the independent quantile polynomials overlap, and no word is stored in between.
-        for (int q = 0; q < nb; ++q) {
-            std::uint32_t buf[2][64];
-            const std::uint64_t ctr = (blkid0 + static_cast<std::uint64_t>(q)) * 32u;
-            philox16(a.seed, a.stream, ctr, buf[0], 2);
-            philox16(a.seed, a.stream, ctr + 16u, buf[1], 2);
-            for (int h = 0; h < kLanes / kF; ++h) {
-                const int g = q * (kLanes / kF) + h;
-                const int np = static_cast<int>(nmaxg[g]);
-                if (np == 0) continue;
-                const std::uint32_t* bb = buf[(kF * h) / 16] + (kF * h) % 16;
-                Xoshiro x;
-                x.s0 = loadu(bb);
-                x.s1 = loadu(bb + 16);
-                x.s2 = loadu(bb + 32);
-                x.s3 = loadu(bb + 48);
-                // the all-zero state is xoshiro's only fixed point (probability 2^-128 per lane)
-                x.s0 |= reinterpret_cast<vfu>((x.s0 | x.s1 | x.s2 | x.s3) == 0u) & 1u;
-                const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
-                for (int t = 0; t < np; t += 2) {  // pulses t and t + 1 from the two halves of a word
-                    const vfu wd = next_words(x);
-                    const vf z0 = normal_quantile16(wd & 0xFFFF0000u);
-                    storef(qbuf + (t * kChunkGroups + g) * kF, Additive ? sstd * z0 : sstd * z0 + sdir);
-                    if (t + 1 < np) {
-                        const vf z1 = normal_quantile16(wd << 16);
-                        storef(qbuf + ((t + 1) * kChunkGroups + g) * kF, Additive ? sstd * z1 : sstd * z1 + sdir);
-                    }
-                }
+        for (int g = 0; g < ngroups; ++g) {
+            const int np = static_cast<int>(nmaxg[g]);
+            if (np == 0) continue;
+            Xoshiro x = lane_streams(key, p0 + kF * g);
+            const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
+            // a lane's slots after its last pulse hold 0 (no step): the ExpStep loop then needs
+            // no per-lane test (the compare against the slot's count is folded into the FMA's
+            // zero-masking on AVX-512)
+            const vfm ng = __builtin_convertvector(n[g], vfm);
+            const auto noise = [&](vf z, int slot) {
+                return fsel(ng > kSlotIndex[slot], Additive ? sstd * z : sstd * z + sdir, splatf(0.0f));
+            };
+            for (int t = 0; t < np; t += 2) {  // pulses t and t + 1 from the two halves of a word
+                const vfu wd = next_words(x);
+                storef(qbuf + (t * kChunkGroups + g) * kF, noise(normal_quantile16(wd), t));
+                if (t + 1 < np)
+                    storef(qbuf + ((t + 1) * kChunkGroups + g) * kF, noise(normal_quantile16(wd << 16), t + 1));
             }
         }
     }
@@ -712,7 +746,10 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     for (int g = 0; g < ngroups; ++g) wv[g] = loadf(c.w + kF * g);
     if constexpr (M == 3) {
         if (exp_incremental_ok(c, ngroups, stdc)) {
-            pulse_loop_exp_incremental(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf, noisy);
+            if (noisy)
+                pulse_loop_exp_incremental<true>(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf);
+            else
+                pulse_loop_exp_incremental<false>(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf);
             nact = 0;
         }
     }
@@ -744,7 +781,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     // only lanes that had pulses are written back (the others keep their float64 value); padding
     // lanes have no pulses, and the real lanes' columns are distinct, so a masked scatter
     for (int g = 0; g < ngroups; ++g) {
-        const __m512i ix = _mm512_load_si512(cl + kF * g);
+        const __m512i ix = _mm512_loadu_si512(cl + kF * g);
         const __mmask16 had = _mm512_cmp_ps_mask(reinterpret_cast<__m512>(n[g]), _mm512_setzero_ps(), _CMP_GT_OQ);
         const __m512 w = reinterpret_cast<__m512>(wv[g]);
         _mm512_mask_i32scatter_pd(Wm, __mmask8(had & 0xFF), _mm512_castsi512_si256(ix),
@@ -759,11 +796,11 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         storef(nn + kF * g, n[g]);
     }
     for (int l = 0; l < ncols; ++l) {  // only lanes that had pulses (the others keep their float64 value)
-        double& wd = Wm[cols[l]];
+        double& wd = Wm[cl[l]];
         wd = nn[l] > 0.0f ? static_cast<double>(c.w[l]) : wd;  // a select, not a branch
     }
 #endif
-    return static_cast<std::int64_t>(tot);
+    return static_cast<std::int64_t>(hsumf(nsum));
 }
 
 // Row i: per sample, the columns with pulses in the sample's order (by decreasing pulse count
@@ -771,21 +808,20 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
 // coincidence counts, so few lanes idle while their group finishes its longest pulse train.
 template <int M, bool Additive>
 inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
-    const std::int64_t C = a.C, R = a.R, nblk = pulse_blocks(C);
+    const std::int64_t R = a.R;
     std::int64_t total = 0;
     for (std::int64_t b = 0; b < a.batch; ++b) {
         if (a.bl[b] == 0) continue;
         const int sd = a.dsign[b * R + i];
         const std::uint32_t dword = a.dbits[b * R + i];
         if (sd == 0 || dword == 0u) continue;
-        const std::uint64_t sample_row = static_cast<std::uint64_t>(b * R + i) * static_cast<std::uint64_t>(nblk);
-        const std::int32_t* cols = a.f_cols + b * C;
+        // the (sample, row)'s four stream keys: Philox counter b*R + i
+        const auto key = CounterRng(a.seed, a.stream).bits(static_cast<std::uint64_t>(b * R + i));
         const int ncols = a.f_ncols[b];
         for (int p0 = 0; p0 < ncols; p0 += kChunkLanes) {
             const int nc = ncols - p0 < kChunkLanes ? ncols - p0 : kChunkLanes;
             const int nb = (nc + kLanes - 1) / kLanes;
-            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, cols + p0, nc, nb,
-                                                  sample_row + static_cast<std::uint64_t>(p0 / kLanes));
+            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, nc, nb, key.data(), p0);
         }
     }
     return total;

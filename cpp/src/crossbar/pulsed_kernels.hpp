@@ -47,9 +47,14 @@ struct PulseRowArgs {
     const float *f_scale_up = nullptr, *f_scale_down = nullptr, *f_w_min = nullptr, *f_w_max = nullptr;
     const float *f_slope_up = nullptr, *f_slope_down = nullptr, *f_inv_range = nullptr;
     // Float32 per-pulse kernel only: per sample b, the f_ncols[b] columns with x pulses, by
-    // decreasing pulse count of x (ties by column), at f_cols[b*C ...].
+    // decreasing pulse count of x (ties by column), at f_cols[b*Cp ...], and their pulse words
+    // and signs (+1.0f, -1.0f) in that order at f_xw[b*Cp ...] and f_xdir[b*Cp ...]; positions
+    // f_ncols[b] .. Cp - 1 hold column 0, word 0 and sign 0 (so a 32-lane block reads them as
+    // lanes without pulses).
     const std::int32_t* f_cols = nullptr;
     const int* f_ncols = nullptr;
+    const std::uint32_t* f_xw = nullptr;
+    const float* f_xdir = nullptr;
 };
 
 // Number of 32-column blocks of a row.

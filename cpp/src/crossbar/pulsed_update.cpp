@@ -192,15 +192,18 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
         xprob_.assign(static_cast<std::size_t>(batch * C), 0.0);
         dprob_.assign(static_cast<std::size_t>(batch * R), 0.0);
     }
-    // (+4: the float32 kernels read the signs with 32-bit vector gathers, up to 3 bytes past the last)
-    xsign_.assign(static_cast<std::size_t>(batch * C + 4), 0);
+    xsign_.assign(static_cast<std::size_t>(batch * C), 0);
     dsign_.assign(static_cast<std::size_t>(batch * R), 0);
     // The float32 per-pulse kernel walks each sample's columns by decreasing pulse count.
     const bool sort_cols = stochastic && up.precision == UpdatePrecision::Float32 &&
                            !(up.aggregate_constant && p.weight_independent());
+    // (rows of Cp entries, the float32 arrays' padded width: chunks read whole 32-lane blocks)
+    const std::int64_t Cp = detail::pulse_blocks(C) * 32;
     if (sort_cols) {
-        cols_.assign(static_cast<std::size_t>(batch * C), 0);
+        cols_.assign(static_cast<std::size_t>(batch * Cp), 0);
         ncols_.assign(static_cast<std::size_t>(batch), 0);
+        cols_xw_.assign(static_cast<std::size_t>(batch * Cp), 0u);
+        cols_xdir_.assign(static_cast<std::size_t>(batch * Cp), 0.0f);
     }
     const CounterRng rx(dev_.seed(), stream_of(kStreamUpdateX, call));
     const CounterRng rd(dev_.seed(), stream_of(kStreamUpdateD, call));
@@ -254,11 +257,18 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
                 if (xsign_[e] != 0) ++start[32 - popcount32(xbits_[e]) + 1];
             }
             for (int q = 1; q < 34; ++q) start[q] += start[q - 1];
-            std::int32_t* cols = cols_.data() + b * C;
+            std::int32_t* cols = cols_.data() + b * Cp;
+            std::uint32_t* cw = cols_xw_.data() + b * Cp;
+            float* cdir = cols_xdir_.data() + b * Cp;
             for (std::int64_t j = 0; j < C; ++j) {
                 const std::int64_t e = b * C + j;
                 const int pc = popcount32(xbits_[e]);
-                if (xsign_[e] != 0 && pc > 0) cols[start[32 - pc]++] = static_cast<std::int32_t>(j);
+                if (xsign_[e] != 0 && pc > 0) {
+                    const int q = start[32 - pc]++;
+                    cols[q] = static_cast<std::int32_t>(j);
+                    cw[q] = xbits_[e];
+                    cdir[q] = static_cast<float>(xsign_[e]);
+                }
             }
             ncols_[b] = start[31];  // the columns with count 1..32 precede the count-0 bucket
         }
@@ -316,6 +326,8 @@ UpdateStats PulsedTile::update(const double* x, const double* d, std::int64_t ba
             a.f_inv_range = f_inv_range_.data();
             a.f_cols = cols_.data();
             a.f_ncols = ncols_.data();
+            a.f_xw = cols_xw_.data();
+            a.f_xdir = cols_xdir_.data();
         }
         if (up.kernel == UpdateKernel::Reference) {
             total = reference_rows(a, aggregate, nthreads);

@@ -42,7 +42,7 @@ class PulseConfig:
         precision: arithmetic of the stochastic pulse kernels. "float64" (default): Philox
             normals by inverse CDF, float64 weights, with a scalar reference kernel.
             "float32": every pulse is still one device step with its own normal, computed in
-            float32 SIMD lanes (per-crosspoint xoshiro128++ streams seeded by Philox; each pulse's
+            float32 SIMD lanes (per-crosspoint xoshiro128++ streams keyed by Philox; each pulse's
             normal is the polynomial quantile of a 16-bit value, i.e. one of 2^16 equiprobable
             values with |z| <= 4.33, where "float64" draws full-resolution normals); weights are
             rounded to float32 where pulses land. It is what aihwkit

@@ -43,7 +43,7 @@ enum class UpdateKernel : int { Auto = 0, Reference = 1, Generic = 2, Avx2 = 3, 
 
 // Arithmetic of the stochastic pulse kernels. Float64: Philox + inverse-CDF normals, float64
 // weights (the scalar reference exists for it). Float32: the same pulses and device steps in
-// float32 lanes, per-lane xoshiro128++ streams seeded by Philox and normals by a polynomial
+// float32 lanes, per-lane xoshiro128++ streams keyed by Philox and normals by a polynomial
 // quantile (as aihwkit, which computes in float32); several times faster for weight-dependent devices.
 // Equal to Float64 to float rounding without cycle-to-cycle noise, equal in distribution with it.
 enum class UpdatePrecision : int { Float64 = 0, Float32 = 1 };
@@ -108,8 +108,11 @@ class PulsedTile {
     std::vector<double> xprob_, dprob_;
     std::vector<std::int8_t> xsign_, dsign_;
     std::vector<int> bl_;
-    std::vector<std::int32_t> cols_;  // float32 per-pulse kernel: per sample, columns by pulse count
+    // float32 per-pulse kernel: per sample, columns by pulse count, their words and signs
+    std::vector<std::int32_t> cols_;
     std::vector<int> ncols_;
+    std::vector<std::uint32_t> cols_xw_;
+    std::vector<float> cols_xdir_;
     std::int64_t cols_padded_ = 0;
     std::vector<float> f_scale_up_, f_scale_down_, f_w_min_, f_w_max_, f_slope_up_, f_slope_down_, f_inv_range_;
 };
