@@ -165,8 +165,9 @@ def test_quantile16_normals_are_the_quantiles_of_all_65536_values() -> None:
     # Per-pulse noise: each 16-bit value (the high half of a word; bit 31 the sign, m its 15-bit
     # magnitude) stands for the tail probability t = (m + 1/2) 2^-16, and its normal must be
     # -sign * Phi^-1(t): checked for every value through the CDF, as above, to the polynomials'
-    # bound (gen_normal_poly.py: < 2.1e-6 with FMAs; the generic copy rounds twice per term). Every value is then equiprobable, so the distribution
-    # is the normal's, discretized into 2^16 equal-probability cells.
+    # bound (gen_normal_poly.py: < 2.1e-6 with FMAs; the generic copy rounds twice per term).
+    # Every value is then equiprobable, so the distribution is the normal's, discretized into
+    # 2^16 equal-probability cells.
     v = np.arange(1 << 16, dtype=np.uint32)
     m = (v & 0x7FFF).astype(np.float64)
     t = (m + 0.5) / 65536.0
