@@ -6,8 +6,9 @@
 // kernels' time goes to drawing one normal per pulse (Philox + an inverse CDF with a division).
 // Here every pulse is still applied one at a time with its own device step and its own normal;
 // what changes is the arithmetic and where the random words come from:
-//  * float32 lanes (16 per AVX-512 register, 8 per AVX2 one), weights rounded to float32 while a
-//    block is processed (only crosspoints that received pulses are written back);
+//  * float32 lanes (16 per AVX-512 register, 8 per AVX2 one); a row's weights are held in
+//    float32 while its samples are applied, and only the crosspoints whose float32 value changed
+//    are written back (the others keep their float64 value);
 //  * per-pulse models: per sample, the columns with pulses are taken in order of decreasing
 //    x pulse count (so that the lanes of a SIMD group have similar coincidence counts); position
 //    p of that order in row i gets its own xoshiro128++ stream, whose four state words are an
@@ -25,6 +26,8 @@
 #ifndef PNNKIT_PULSE_NS
 #error "define PNNKIT_PULSE_NS and include pulsed_kernel_impl.hpp before pulsed_kernel_f32_impl.hpp"
 #endif
+
+#include <vector>
 
 #include "pulsed_normal_poly.hpp"
 
@@ -312,6 +315,8 @@ inline vfu next_words(Xoshiro& x) {
     return r;
 }
 
+alignas(64) inline constexpr std::uint32_t kLaneIndex[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
 // The streams of the kF lanes at positions p0 .. p0 + kF - 1 of one (sample, row): state word j
 // of position p is lowbias32(key[j] + p), key = the four Philox words of that (sample, row).
 // lowbias32 (C. Wellons' integer hash: two multiplies, three xor-shifts) is a bijection with
@@ -326,8 +331,8 @@ inline vfu lowbias32(vfu x) {
     return x ^ (x >> 16);
 }
 inline Xoshiro lane_streams(const std::uint32_t* key, int p0) {
-    vfu pos;
-    for (int l = 0; l < kF; ++l) pos[l] = static_cast<std::uint32_t>(p0 + l);
+    // (0, 1, ..., kF - 1 from memory: a per-lane fill compiles to a masked broadcast per lane)
+    const vfu pos = loadu(kLaneIndex) + static_cast<std::uint32_t>(p0);
     Xoshiro x;
     x.s0 = lowbias32(pos + key[0]);
     x.s1 = lowbias32(pos + key[1]);
@@ -674,12 +679,11 @@ alignas(64) inline constexpr std::int32_t kSlotIndex[kLanes] = {0,  1,  2,  3,  
 // stream lane_streams(key, .) of its position. Lane l takes n_l sequential steps, pulse s with
 // its own normal.
 template <int M, bool Additive>
-inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::int64_t i, int sd,
+inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, float* wrow, std::int64_t b, std::int64_t i, int sd,
                                     std::uint32_t dword, [[maybe_unused]] int ncols, int nb,
                                     const std::uint32_t* key, int p0) {
     ChunkF c;
     const int lanes = nb * kLanes, ngroups = lanes / kF;
-    const double* W = a.W + i * a.C;
     // the chunk's columns, x words and signs; past the sample's last column with pulses they
     // hold column 0, word 0 and sign 0 (lanes without pulses)
     const std::int64_t q0 = b * a.Cp + p0;
@@ -689,14 +693,10 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
     c.sd = static_cast<float>(sd);
 #if defined(PNNKIT_PULSE_AVX512)
     // vector gathers, as in gather_dev
-    for (int o = 0; o < lanes; o += kF) {
-        const __m512i ix = _mm512_loadu_si512(cl + o);
-        const __m256 w0 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_castsi512_si256(ix), W, 8));
-        const __m256 w1 = _mm512_cvtpd_ps(_mm512_i32gather_pd(_mm512_extracti64x4_epi64(ix, 1), W, 8));
-        _mm512_storeu_ps(c.w + o, _mm512_insertf32x8(_mm512_castps256_ps512(w0), w1, 1));
-    }
+    for (int o = 0; o < lanes; o += kF)
+        _mm512_storeu_ps(c.w + o, _mm512_i32gather_ps(_mm512_loadu_si512(cl + o), wrow, 4));
 #else
-    for (int l = 0; l < lanes; ++l) c.w[l] = static_cast<float>(W[cl[l]]);
+    for (int l = 0; l < lanes; ++l) c.w[l] = wrow[cl[l]];
 #endif
     vf n[kChunkGroups], nsum = splatf(0.0f);
     float nmaxg[kChunkGroups], nmax_chunk = 0.0f;
@@ -776,18 +776,12 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
             if (nmaxg[act[q]] > sf + 1.0f) act[keep++] = act[q];
         nact = keep;
     }
-    double* Wm = a.W + i * a.C;
 #if defined(PNNKIT_PULSE_AVX512)
-    // only lanes that had pulses are written back (the others keep their float64 value); padding
-    // lanes have no pulses, and the real lanes' columns are distinct, so a masked scatter
+    // only lanes that had pulses are written back; padding lanes have no pulses, and the real
+    // lanes' columns are distinct, so a masked scatter
     for (int g = 0; g < ngroups; ++g) {
-        const __m512i ix = _mm512_loadu_si512(cl + kF * g);
         const __mmask16 had = _mm512_cmp_ps_mask(reinterpret_cast<__m512>(n[g]), _mm512_setzero_ps(), _CMP_GT_OQ);
-        const __m512 w = reinterpret_cast<__m512>(wv[g]);
-        _mm512_mask_i32scatter_pd(Wm, __mmask8(had & 0xFF), _mm512_castsi512_si256(ix),
-                                  _mm512_cvtps_pd(_mm512_castps512_ps256(w)), 8);
-        _mm512_mask_i32scatter_pd(Wm, __mmask8(had >> 8), _mm512_extracti64x4_epi64(ix, 1),
-                                  _mm512_cvtps_pd(_mm512_extractf32x8_ps(w, 1)), 8);
+        _mm512_mask_i32scatter_ps(wrow, had, _mm512_loadu_si512(cl + kF * g), reinterpret_cast<__m512>(wv[g]), 4);
     }
 #else
     float nn[kChunkLanes];
@@ -795,9 +789,9 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
         storef(c.w + kF * g, wv[g]);
         storef(nn + kF * g, n[g]);
     }
-    for (int l = 0; l < ncols; ++l) {  // only lanes that had pulses (the others keep their float64 value)
-        double& wd = Wm[cl[l]];
-        wd = nn[l] > 0.0f ? static_cast<double>(c.w[l]) : wd;  // a select, not a branch
+    for (int l = 0; l < ncols; ++l) {  // only lanes that had pulses
+        float& wd = wrow[cl[l]];
+        wd = nn[l] > 0.0f ? c.w[l] : wd;  // a select, not a branch
     }
 #endif
     return static_cast<std::int64_t>(hsumf(nsum));
@@ -808,7 +802,15 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, std::int64_t b, std::
 // coincidence counts, so few lanes idle while their group finishes its longest pulse train.
 template <int M, bool Additive>
 inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
-    const std::int64_t R = a.R;
+    const std::int64_t R = a.R, C = a.C;
+    // The row's weights in float32 while its samples are applied (a float32 gather and scatter
+    // per chunk instead of float64 ones with conversions); at the end, the crosspoints whose
+    // float32 value changed are written back, the others keep their float64 value.
+    thread_local std::vector<float> row_buf;
+    if (row_buf.size() < static_cast<std::size_t>(C)) row_buf.resize(static_cast<std::size_t>(C));
+    float* wrow = row_buf.data();
+    double* W = a.W + i * C;
+    for (std::int64_t j = 0; j < C; ++j) wrow[j] = static_cast<float>(W[j]);
     std::int64_t total = 0;
     for (std::int64_t b = 0; b < a.batch; ++b) {
         if (a.bl[b] == 0) continue;
@@ -821,9 +823,10 @@ inline std::int64_t per_pulse_row_f32_t(const PulseRowArgs& a, std::int64_t i) {
         for (int p0 = 0; p0 < ncols; p0 += kChunkLanes) {
             const int nc = ncols - p0 < kChunkLanes ? ncols - p0 : kChunkLanes;
             const int nb = (nc + kLanes - 1) / kLanes;
-            total += pulse_chunk_f32<M, Additive>(a, b, i, sd, dword, nc, nb, key.data(), p0);
+            total += pulse_chunk_f32<M, Additive>(a, wrow, b, i, sd, dword, nc, nb, key.data(), p0);
         }
     }
+    for (std::int64_t j = 0; j < C; ++j) W[j] = wrow[j] != static_cast<float>(W[j]) ? static_cast<double>(wrow[j]) : W[j];
     return total;
 }
 
