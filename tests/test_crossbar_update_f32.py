@@ -224,6 +224,48 @@ def test_noisy_float32_update_matches_float64_in_distribution(model: str, aggreg
     assert np.corrcoef(a[moved], b[moved])[0, 1] > 0.95  # same pulses: the changes track each other
 
 
+def test_float32_noise_streams_are_uncorrelated_across_crosspoints() -> None:
+    # Each crosspoint's pulses draw from its own xoshiro stream, keyed per (sample, row) by Philox
+    # and per position of the sample's column order by an integer hash. The noise part of one
+    # update, (dW_noisy - dW_noise_free) / (dw sqrt(n)) ~ N(0, 0.3^2), must show no correlation
+    # between neighbouring rows, neighbouring columns, or neighbouring positions of the column
+    # order (adjacent lanes of a SIMD group), and must average out.
+    rows, cols = 96, 320
+    rng = np.random.default_rng(17)
+    x, d = rng.standard_normal((1, cols)), rng.standard_normal((1, rows))
+    dws, at_bound = {}, np.zeros((rows, cols), bool)
+    for std in (0.0, 0.3):
+        p = step_model_params("Constant", dw_min_std=std)
+        p.dw_min = 0.002
+        p.dw_min_dtod = 0.0
+        t = _core.PulsedTile(p, rows, cols, 29)
+        w0 = t.get_weights()
+        t.update(x, d, 0.05, 31, True, True, 0, False, "auto", "float32")
+        dws[std] = t.get_weights() - w0
+        # (the bounds' device-to-device spread puts a few near 0: those crosspoints are left out)
+        at_bound |= np.minimum(np.abs(t.get_weights() - t.device_array("w_max")),
+                               np.abs(t.get_weights() - t.device_array("w_min"))) < 1e-6
+    up = np.outer(d[0], x[0]) > 0
+    step = np.where(up, t.device_array("scale_up"), t.device_array("scale_down"))
+    n = np.where(at_bound, 0.0, np.abs(dws[0.0]) / step)  # coincidences of each crosspoint
+    assert np.allclose(n, np.round(n), atol=0.05) and n.mean() > 5  # (float32 weights)
+    assert at_bound.mean() < 0.01
+    n = np.round(n)
+    moved = n > 0
+    r = np.where(moved, (dws[0.3] - dws[0.0]) / (step * np.sqrt(np.maximum(n, 1))), 0.0) / 0.3
+    assert abs(r[moved].mean()) < 5 / math.sqrt(moved.sum())
+    assert abs(r[moved].var() - 1.0) < 0.1
+
+    def corr(a: np.ndarray, b: np.ndarray) -> float:
+        both = (a != 0) & (b != 0)
+        return float(np.corrcoef(a[both], b[both])[0, 1]), int(both.sum())
+
+    order = np.argsort(-np.abs(x[0]), kind="stable")  # ~ the kernel's order (by x pulse count)
+    for a, b in ((r[:-1], r[1:]), (r[:, :-1], r[:, 1:]), (r[:, order[:-1]], r[:, order[1:]])):
+        c, m = corr(a, b)
+        assert abs(c) < 4.5 / math.sqrt(m)
+
+
 @pytest.mark.parametrize("std", [0.0, 0.3])
 def test_float32_weights_stay_within_float64_bounds(std: float) -> None:
     # float32 bounds are rounded inwards, so a float32 weight never leaves its float64 bounds;
