@@ -633,40 +633,46 @@ inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
 // registers: through an index list they lived on the stack, and a store and reload lengthened
 // every step's dependency chain. With noise, qbuf is 0 in a lane's slots after its last pulse:
 // the step is then w + 0, which the clip keeps (w is inside its bounds after its first pulse),
-// so no per-lane test is needed. exp(x) by Estrin's scheme: the carried exponential is on the
-// step's dependency chain.
+// so no per-lane test is needed. E e^x as E + (E x) p(x) with p by Horner's rule: E x runs
+// beside p, and the correction is added to E (13 vector operations per step: the step is bound
+// by the vector ports' throughput, with eight groups' chains in flight).
 template <bool Noisy>
+// The group tests are integer compares against steps (0 for idle slots): a float compare
+// would take a slot on the vector ports, which the step's arithmetic saturates.
 inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const float* nmaxg, int ngroups,
                                        float nmax_chunk, const float* qbuf) {
     vf E[kChunkGroups], wv[kChunkGroups];
+    int steps[kChunkGroups];
 #pragma GCC unroll 16
     for (int g = 0; g < kChunkGroups; ++g) {
         const int o = kF * g;
-        const bool on = g < ngroups && nmaxg[g] > 0.0f;
+        steps[g] = g < ngroups ? static_cast<int>(nmaxg[g]) : 0;
+        const bool on = steps[g] > 0;
         wv[g] = on ? wv_io[g] : splatf(0.0f);
         E[g] = on ? fexp(wv[g] * loadf(c.p1 + o) + loadf(c.p3 + o)) : splatf(0.0f);
     }
-    for (int s = 0; static_cast<float>(s) < nmax_chunk; ++s) {
+    const int smax = static_cast<int>(nmax_chunk);
+    for (int s = 0; s < smax; ++s) {
         const float sf = static_cast<float>(s);
         const float* qs = qbuf + s * kChunkGroups * kF;
 #pragma GCC unroll 16
         for (int g = 0; g < kChunkGroups; ++g) {
-            if (g >= ngroups || !(nmaxg[g] > sf)) continue;
+            if (steps[g] <= s) continue;
             const int o = kF * g;
             const vf wl = wv[g];
             const vf f = fmaxv(1.0f - loadf(c.p2 + o) * E[g], splatf(0.0f));
             const vf v = wl + f * (Noisy ? loadf(qs + o) : loadf(c.sdir + o));
             const vf wc = fclip(v, loadf(c.lo + o), loadf(c.hi + o));
             const vf wn = Noisy ? wc : fsel(n[g] > sf, wc, wl);
-            const vf x = (wn - wl) * loadf(c.p1 + o), x2 = x * x;
-            const vf lo3 = (1.0f + x) + x2 * (0.5f + x * (1.0f / 6.0f));
-            E[g] = E[g] * (lo3 + (x2 * x2) * (1.0f / 24.0f + x * (1.0f / 120.0f)));
+            const vf x = (wn - wl) * loadf(c.p1 + o);
+            const vf p = 1.0f + x * (0.5f + x * (1.0f / 6.0f + x * (1.0f / 24.0f + x * (1.0f / 120.0f))));
+            E[g] = E[g] + (E[g] * x) * p;  // E e^x = E + (E x)(e^x - 1)/x
             wv[g] = wn;
         }
     }
 #pragma GCC unroll 16
     for (int g = 0; g < kChunkGroups; ++g)
-        if (g < ngroups && nmaxg[g] > 0.0f) wv_io[g] = wv[g];
+        if (steps[g] > 0) wv_io[g] = wv[g];
 }
 
 // Slot indices as integers in memory (a compare against one becomes a broadcast operand).
