@@ -322,7 +322,7 @@ alignas(64) inline constexpr std::uint32_t kLaneIndex[16] = {0, 1, 2, 3, 4, 5, 6
 // lowbias32 (C. Wellons' integer hash: two multiplies, three xor-shifts) is a bijection with
 // near-ideal avalanche, so the positions' 128-bit states are distinct and look independent,
 // and the four words of one state come from four unrelated keys. It replaces a Philox call per
-// 16 lanes (a fifth of the chunk's time went to seeding); Philox still makes the keys.
+// 16 lanes (seeding took about 15% of the kernel's time); Philox still makes the keys.
 inline vfu lowbias32(vfu x) {
     x ^= x >> 16;
     x *= 0x7FEB352Du;
@@ -635,10 +635,10 @@ inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
 // the step is then w + 0, which the clip keeps (w is inside its bounds after its first pulse),
 // so no per-lane test is needed. E e^x as E + (E x) p(x) with p by Horner's rule: E x runs
 // beside p, and the correction is added to E (13 vector operations per step: the step is bound
-// by the vector ports' throughput, with eight groups' chains in flight).
+// by the vector ports' throughput, with eight groups' chains in flight). The group tests are
+// integer compares against step counts (0 for idle slots): a float compare would take a slot
+// on the vector ports.
 template <bool Noisy>
-// The group tests are integer compares against steps (0 for idle slots): a float compare
-// would take a slot on the vector ports, which the step's arithmetic saturates.
 inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const float* nmaxg, int ngroups,
                                        float nmax_chunk, const float* qbuf) {
     vf E[kChunkGroups], wv[kChunkGroups];
