@@ -46,7 +46,7 @@ class PulseConfig:
             normal is the polynomial quantile of a 16-bit value, i.e. one of 2^16 equiprobable
             values with |z| <= 4.33, where "float64" draws full-resolution normals); weights are
             rounded to float32 where pulses land. It is what aihwkit
-            computes, and 3-4x faster for weight-dependent devices (ExpStep, SoftBounds, Pow).
+            computes, and 6-12x faster for weight-dependent devices (ExpStep, SoftBounds, Pow).
             Equal to "float64" to float32 rounding without cycle-to-cycle noise and equal in
             distribution with it. The deterministic and mean-count ablations are float64 only.
     """
