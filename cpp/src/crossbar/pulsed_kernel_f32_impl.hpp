@@ -639,19 +639,16 @@ inline bool exp_incremental_ok(const ChunkF& c, int ngroups, float stdc) {
 // integer compares against step counts (0 for idle slots): a float compare would take a slot
 // on the vector ports.
 template <bool Noisy>
-inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const float* nmaxg, int ngroups,
-                                       float nmax_chunk, const float* qbuf) {
+inline void pulse_loop_exp_incremental(const ChunkF& c, vf* wv_io, const vf* n, const int* steps, int smax,
+                                       const float* qbuf) {
     vf E[kChunkGroups], wv[kChunkGroups];
-    int steps[kChunkGroups];
 #pragma GCC unroll 16
     for (int g = 0; g < kChunkGroups; ++g) {
         const int o = kF * g;
-        steps[g] = g < ngroups ? static_cast<int>(nmaxg[g]) : 0;
         const bool on = steps[g] > 0;
         wv[g] = on ? wv_io[g] : splatf(0.0f);
         E[g] = on ? fexp(wv[g] * loadf(c.p1 + o) + loadf(c.p3 + o)) : splatf(0.0f);
     }
-    const int smax = static_cast<int>(nmax_chunk);
     for (int s = 0; s < smax; ++s) {
         const float sf = static_cast<float>(s);
         const float* qs = qbuf + s * kChunkGroups * kF;
@@ -704,15 +701,16 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, float* wrow, std::int
 #else
     for (int l = 0; l < lanes; ++l) c.w[l] = wrow[cl[l]];
 #endif
+    // steps[g]: the longest pulse train of group g (0 for the chunk's idle group slots)
     vf n[kChunkGroups], nsum = splatf(0.0f);
-    float nmaxg[kChunkGroups], nmax_chunk = 0.0f;
+    int steps[kChunkGroups] = {}, smax = 0;
     int act[kChunkGroups], nact = 0;
     for (int g = 0; g < ngroups; ++g) {
         n[g] = countsf(c.xw + kF * g, dword);
-        nmaxg[g] = hmaxf(n[g]);
-        nmax_chunk = nmaxg[g] > nmax_chunk ? nmaxg[g] : nmax_chunk;
+        steps[g] = static_cast<int>(hmaxf(n[g]));
+        smax = steps[g] > smax ? steps[g] : smax;
         nsum += n[g];
-        if (nmaxg[g] > 0.0f) act[nact++] = g;
+        if (steps[g] > 0) act[nact++] = g;
     }
     if (nact == 0) return 0;
     DevF dv;
@@ -729,7 +727,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, float* wrow, std::int
         // once (pulse s of group g at slot s*kChunkGroups + g): the stream's short dependency chain
         // and the independent quantile polynomials overlap, and no word is stored in between.
         for (int g = 0; g < ngroups; ++g) {
-            const int np = static_cast<int>(nmaxg[g]);
+            const int np = steps[g];
             if (np == 0) continue;
             Xoshiro x = lane_streams(key, p0 + kF * g);
             const vf sdir = loadf(c.sdir + kF * g), sstd = sdir * stdc;
@@ -753,9 +751,9 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, float* wrow, std::int
     if constexpr (M == 3) {
         if (exp_incremental_ok(c, ngroups, stdc)) {
             if (noisy)
-                pulse_loop_exp_incremental<true>(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf);
+                pulse_loop_exp_incremental<true>(c, wv, n, steps, smax, qbuf);
             else
-                pulse_loop_exp_incremental<false>(c, wv, n, nmaxg, ngroups, nmax_chunk, qbuf);
+                pulse_loop_exp_incremental<false>(c, wv, n, steps, smax, qbuf);
             nact = 0;
         }
     }
@@ -779,7 +777,7 @@ inline std::int64_t pulse_chunk_f32(const PulseRowArgs& a, float* wrow, std::int
         }
         int keep = 0;  // groups whose lanes are all done leave the loop
         for (int q = 0; q < nact; ++q)
-            if (nmaxg[act[q]] > sf + 1.0f) act[keep++] = act[q];
+            if (steps[act[q]] > s + 1) act[keep++] = act[q];
         nact = keep;
     }
 #if defined(PNNKIT_PULSE_AVX512)

@@ -44,9 +44,10 @@ class PulseConfig:
             "float32": every pulse is still one device step with its own normal, computed in
             float32 SIMD lanes (per-crosspoint xoshiro128++ streams keyed by Philox; each pulse's
             normal is the polynomial quantile of a 16-bit value, i.e. one of 2^16 equiprobable
-            values with |z| <= 4.33, where "float64" draws full-resolution normals); weights are
-            rounded to float32 where pulses land. It is what aihwkit
-            computes, and 6-12x faster for weight-dependent devices (ExpStep, SoftBounds, Pow).
+            values with |z| <= 4.33, where "float64" draws full-resolution normals); a row's
+            weights are held in float32 while the batch is applied, and those whose float32 value
+            changed are written back. It is what aihwkit computes, and 6-12x faster for
+            weight-dependent devices (ExpStep, SoftBounds, Pow).
             Equal to "float64" to float32 rounding without cycle-to-cycle noise and equal in
             distribution with it. The deterministic and mean-count ablations are float64 only.
     """

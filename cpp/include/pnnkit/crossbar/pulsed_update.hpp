@@ -44,7 +44,7 @@ enum class UpdateKernel : int { Auto = 0, Reference = 1, Generic = 2, Avx2 = 3, 
 // Arithmetic of the stochastic pulse kernels. Float64: Philox + inverse-CDF normals, float64
 // weights (the scalar reference exists for it). Float32: the same pulses and device steps in
 // float32 lanes, per-lane xoshiro128++ streams keyed by Philox and normals by a polynomial
-// quantile (as aihwkit, which computes in float32); several times faster for weight-dependent devices.
+// quantile (as aihwkit, which computes in float32); 6-12x faster for weight-dependent devices.
 // Equal to Float64 to float rounding without cycle-to-cycle noise, equal in distribution with it.
 enum class UpdatePrecision : int { Float64 = 0, Float32 = 1 };
 
